@@ -1,0 +1,159 @@
+import Logging
+import Synchronization
+import XousIPC
+
+/// The net server's private connection manager: owns the subscriber table and the cached
+/// Wi-Fi state, and pushes every state change to every subscriber.
+///
+/// A server of its own (created, never registered, so only the net process can reach it),
+/// as in Xous, where the public main loop forwards `SubscribeWifiStats` and `UnsubWifiStats`
+/// here unchanged.
+final class ConnectionManager: @unchecked Sendable {
+    let sid: SID
+    let cid: CID
+    private let process: XousProcess
+    private let latch: WifiEventLatch
+    private let statistics: NetStatistics
+    private let snapshot: StatusSnapshot
+    private let logger: Logger
+
+    private struct Subscriber {
+        let subscription: WifiStateSubscription
+        let pusher: SubscriberPusher
+    }
+
+    // Touched only by the manager's thread: it alone changes the table.
+    private var cache = WlanStatus.default
+    /// Keyed by CID like Xous's `HashMap<CID, WifiStateSubscription>`, kept in subscription order.
+    private var subscribers: [(cid: CID, subscriber: Subscriber)] = []
+    private var nextSerial: UInt = 1
+
+    init(
+        process: XousProcess, latch: WifiEventLatch, statistics: NetStatistics,
+        snapshot: StatusSnapshot, logger: Logger
+    ) throws(XousError) {
+        self.process = process
+        self.latch = latch
+        self.statistics = statistics
+        self.snapshot = snapshot
+        self.logger = logger
+        sid = try process.createServer()
+        cid = try process.connect(sid)
+    }
+
+    /// The manager's loop; returns on `Quit` from its own process.
+    func run() {
+        while true {
+            guard var envelope = try? process.receive(sid) else { return }
+            switch ConnectionManagerOpcode(rawValue: envelope.id) {
+            case .subscribeWifiStats:
+                subscribe(envelope)
+            case .unsubWifiStats:
+                unsubscribe(envelope)
+            case .comInt:
+                for status in latch.drain() { stateChanged(status) }
+            case .subscriberGone where envelope.sender.pid == process.pid:
+                if let scalar = envelope.scalar { prune(cid: CID(truncatingIfNeeded: scalar.arg1), serial: scalar.arg2) }
+            case .quit where envelope.sender.pid == process.pid:
+                for entry in subscribers { remove(entry.cid, disconnect: true) }
+                return
+            case .subscriberGone, .quit, nil:
+                reject(&envelope, "unknown opcode \(envelope.id & 0x7fff)")
+            }
+        }
+    }
+
+    private func subscribe(_ envelope: consuming MessageEnvelope) {
+        guard envelope.kind == .move else {
+            reject(&envelope, "SubscribeWifiStats must be a Move, got \(envelope.kind)")
+            return
+        }
+        let subscription: WifiStateSubscription
+        do {
+            subscription = try envelope.decode(WifiStateSubscription.self)
+        } catch {
+            reject(&envelope, "malformed WifiStateSubscription: \(error)")
+            return
+        }
+        // Xous blocks in connect() here; try_connect keeps a bogus SID from stalling the manager.
+        let subscriberCID: CID
+        do {
+            subscriberCID = try process.tryConnect(subscription.sid)
+        } catch {
+            statistics.record(.rejected)
+            logger.warning("Wi-Fi state subscription names no live server: \(error)")
+            return
+        }
+        if subscribers.contains(where: { $0.cid == subscriberCID }) {
+            // Same server subscribed again, or a CID reused after the old server died: the new
+            // subscription replaces the old one, whose connection slot is this one now.
+            remove(subscriberCID, disconnect: false)
+        }
+        let pusher: SubscriberPusher
+        do {
+            pusher = try SubscriberPusher(
+                process: process, cid: subscriberCID, serial: nextSerial, managerCID: cid,
+                statistics: statistics, logger: logger)
+        } catch {
+            statistics.record(.rejected)
+            logger.error("No thread for a Wi-Fi state subscriber: \(error)")
+            try? process.disconnect(subscriberCID)
+            return
+        }
+        nextSerial += 1
+        subscribers.append((subscriberCID, Subscriber(subscription: subscription, pusher: pusher)))
+        statistics.record(.subscribed)
+        statistics.setSubscribers(subscribers.count)
+        // Beyond Xous, which sends nothing until the next change: the new subscriber learns
+        // the current state at once instead of showing Unknown until something happens.
+        pusher.enqueue(WlanStatusIpc(cache))
+    }
+
+    private func unsubscribe(_ envelope: consuming MessageEnvelope) {
+        guard envelope.kind == .blockingScalar, let scalar = envelope.scalar else {
+            // Xous's msg_blocking_scalar_unpack! skips other kinds with a log line.
+            reject(&envelope, "UnsubWifiStats must be a BlockingScalar, got \(envelope.kind)")
+            return
+        }
+        let words = [scalar.arg1, scalar.arg2, scalar.arg3, scalar.arg4].map { UInt32(truncatingIfNeeded: $0) }
+        let sid = SID(array: words)
+        let match = subscribers.first { $0.subscriber.subscription.sid == sid }?.cid
+        // Ack first, then remove, in Xous's order; an unknown SID is acknowledged too.
+        try? process.returnScalar(envelope.sender, 1)
+        if let match {
+            remove(match, disconnect: true)
+            statistics.record(.unsubscribed)
+        }
+    }
+
+    private func prune(cid: CID, serial: UInt) {
+        guard subscribers.contains(where: { $0.cid == cid && $0.subscriber.pusher.serial == serial }) else { return }
+        // The kernel cleared the connection when the server died; the slot may already be
+        // someone else's, so it is not disconnected here.
+        remove(cid, disconnect: false)
+        statistics.record(.pruned)
+    }
+
+    private func remove(_ cid: CID, disconnect: Bool) {
+        guard let index = subscribers.firstIndex(where: { $0.cid == cid }) else { return }
+        let entry = subscribers.remove(at: index)
+        // Disconnecting first wakes a pusher parked on the subscriber's full queue.
+        if disconnect { try? process.disconnect(cid) }
+        entry.subscriber.pusher.stop()
+        statistics.setSubscribers(subscribers.count)
+    }
+
+    private func stateChanged(_ status: WlanStatus) {
+        cache = status
+        snapshot.value = status
+        statistics.record(.stateChanged)
+        let update = WlanStatusIpc(status)
+        for entry in subscribers { entry.subscriber.pusher.enqueue(update) }
+    }
+
+    private func reject(_ envelope: inout MessageEnvelope, _ reason: String) {
+        statistics.record(.rejected)
+        logger.warning("Connection manager ignored a message: \(reason)")
+        if envelope.kind == .blockingScalar { try? process.returnScalar(envelope.sender, 0) }
+    }
+}

@@ -1,0 +1,135 @@
+public import Logging
+import Synchronization
+public import XousIPC
+
+/// The net server: a process registered as `_Middleware Network Server_` whose main loop
+/// forwards the Wi-Fi subscription opcodes to a private connection manager, which pushes each
+/// state from a `WifiSource` to every subscriber.
+///
+/// `start` brings up the process, both server threads and the source; `stop` takes them down
+/// in reverse order and joins every thread it started.
+public final class NetService: @unchecked Sendable {
+    /// The net server's process (subscribers live elsewhere).
+    public let process: XousProcess
+    /// Counters, for tests and status output.
+    public let statistics = NetStatistics()
+
+    private let source: any WifiSource
+    private let logger: Logger
+    private let latch = WifiEventLatch()
+    private let snapshot = StatusSnapshot()
+    private let sid: SID
+    private let selfCID: CID
+    private let manager: ConnectionManager
+    private let threads = ThreadGroup()
+    private let stopped = Atomic<Bool>(false)
+
+    /// Starts the net server in a new process of `kernel`, fed by `source`.
+    /// - Throws: `InternalError` if the name is already registered; kernel errors if the
+    ///   kernel has no room for the process, its servers or its threads.
+    public init(kernel: Kernel, source: any WifiSource, logger: Logger = Logger(label: "net")) throws {
+        self.source = source
+        self.logger = logger
+        process = try kernel.createProcess(name: "net")
+        // Unlimited connections, as Xous registers it (`register_name(.., None)`).
+        sid = try process.registerName(serverNameNet, maxConnections: nil)
+        selfCID = try process.connect(sid)
+        manager = try ConnectionManager(
+            process: process, latch: latch, statistics: statistics, snapshot: snapshot,
+            logger: logger)
+        let manager = self.manager
+        try spawn("net-cm") { manager.run() }
+        try spawn("net-main") { [self] in runMain() }
+        let process = self.process, latch = self.latch, selfCID = self.selfCID
+        try source.start { status in
+            // The EC's interrupt: only the first of a burst is raised; the rest wait in the latch.
+            guard latch.post(status) else { return }
+            let interrupt = ScalarMessage(id: NetOpcode.comInterrupt.rawValue, ComInterruptBits.wlanIpConfigUpdate)
+            _ = try? process.send(selfCID, .scalar(interrupt))
+        }
+        logger.info("Net server up", metadata: ["source": "\(source.name)"])
+    }
+
+    /// The latest state the connection manager has seen.
+    public var currentStatus: WlanStatus { snapshot.value }
+
+    /// States the source produced faster than the net server could take them, and lost.
+    public var droppedStates: Int { latch.dropped }
+
+    /// Stops the source, both servers and every pusher; joins their threads. Idempotent.
+    public func stop() {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        source.stop()
+        // Quit is honoured from the net process only, so no client can stop the server.
+        _ = try? process.send(selfCID, .scalar(ScalarMessage(id: NetOpcode.quit.rawValue)))
+        threads.joinAll()
+        try? process.destroyServer(manager.sid)
+        _ = try? process.unregisterName(sid)
+        try? process.destroyServer(sid)
+        logger.info("Net server down")
+    }
+
+    deinit { stop() }
+
+    private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) throws(XousError) {
+        try threads.spawn(name, body)
+    }
+
+    private func runMain() {
+        while true {
+            guard var envelope = try? process.receive(sid) else { return }
+            switch NetOpcode(rawValue: envelope.id & (NetOpcode.nonblockingFlag - 1)) {
+            case .subscribeWifiStats:
+                forward(&envelope, ConnectionManagerOpcode.subscribeWifiStats)
+            case .unsubWifiStats:
+                forward(&envelope, ConnectionManagerOpcode.unsubWifiStats)
+            case .getIpv4Config:
+                answerIpv4Config(&envelope)
+            case .comInterrupt:
+                // Xous uses try_send and drops the interrupt on a full queue; the latch arms only
+                // one interrupt at a time, so losing it would strand the states: wait instead.
+                let comInt = ScalarMessage(id: ConnectionManagerOpcode.comInt.rawValue, envelope.scalar?.arg1 ?? 0)
+                _ = try? process.send(manager.cid, .scalar(comInt))
+            case .quit where envelope.sender.pid == process.pid:
+                _ = try? process.send(manager.cid, .scalar(ScalarMessage(id: ConnectionManagerOpcode.quit.rawValue)))
+                return
+            case .quit, nil:
+                statistics.record(.rejected)
+                logger.warning("Net server ignored opcode \(envelope.id)")
+                if envelope.kind == .blockingScalar { try? process.returnScalar(envelope.sender, 0) }
+            }
+        }
+    }
+
+    private func forward(_ envelope: inout MessageEnvelope, _ opcode: ConnectionManagerOpcode) {
+        do {
+            try envelope.forward(to: manager.cid, id: opcode.rawValue)
+        } catch {
+            statistics.record(.rejected)
+            logger.warning("Net server could not forward to its connection manager: \(error)")
+            if envelope.kind == .blockingScalar { try? process.returnScalar(envelope.sender, 0) }
+        }
+    }
+
+    private func answerIpv4Config(_ envelope: inout MessageEnvelope) {
+        guard envelope.kind == .mutableBorrow else {
+            statistics.record(.rejected)
+            if envelope.kind == .blockingScalar { try? process.returnScalar(envelope.sender, 0) }
+            return
+        }
+        let status = currentStatus
+        // Xous answers None until the interface has a configuration.
+        let words = status.ipv4 == .default ? nil : status.ipv4.encodeWords()
+        _ = try? envelope.reply(encoding: Ipv4ConfigReply(words: words))
+    }
+}
+
+/// The connection manager's latest state, readable by the main loop for `GetIpv4Config`.
+final class StatusSnapshot: Sendable {
+    private let state = Mutex(WlanStatus.default)
+
+    var value: WlanStatus {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
+    }
+}

@@ -1,0 +1,96 @@
+import Logging
+import XousIPC
+
+/// Delivers updates to one subscriber from a thread of its own.
+///
+/// Xous's connection manager sends to every subscriber in turn with a blocking `send`, so one
+/// subscriber with a full queue stalls all the others. Here each subscriber has an outbox and a
+/// pusher thread that does the blocking `send` (a Move, id `Update`): a slow subscriber holds up
+/// only its own pusher, and every subscriber still gets every update in order.
+final class SubscriberPusher: @unchecked Sendable {
+    /// Updates held for one subscriber at most; beyond that the oldest are dropped and counted.
+    static let outboxCapacity = 4096
+
+    let cid: CID
+    let serial: UInt
+    private let process: XousProcess
+    private let managerCID: CID
+    private let statistics: NetStatistics
+    private let logger: Logger
+    private let lock = ConditionLock()
+    private var outbox: [WlanStatusIpc] = []
+    private var outboxHead = 0
+    private var stopping = false
+    private var thread: XousThread?
+
+    init(
+        process: XousProcess, cid: CID, serial: UInt, managerCID: CID,
+        statistics: NetStatistics, logger: Logger
+    ) throws(XousError) {
+        self.process = process
+        self.cid = cid
+        self.serial = serial
+        self.managerCID = managerCID
+        self.statistics = statistics
+        self.logger = logger
+        thread = try XousThread(name: "net-push-\(cid)", stackSize: 256 * 1024) { [self] in run() }
+    }
+
+    /// Queues `status` for this subscriber; never blocks.
+    func enqueue(_ status: WlanStatusIpc) {
+        lock.withLock {
+            if outbox.count - outboxHead >= SubscriberPusher.outboxCapacity {
+                outboxHead += 1
+                statistics.record(.outboxOverflow)
+            }
+            outbox.append(status)
+            lock.signal()
+        }
+    }
+
+    /// Stops delivering (what is still in the outbox is discarded) and joins the thread.
+    /// Disconnect the subscriber first if the pusher may be parked on its full queue.
+    func stop() {
+        lock.withLock {
+            stopping = true
+            lock.signal()
+        }
+        thread.take()?.join()
+    }
+
+    private func next() -> WlanStatusIpc? {
+        lock.withLock {
+            while outboxHead == outbox.count && !stopping { lock.wait() }
+            if stopping { return nil }
+            let status = outbox[outboxHead]
+            outboxHead += 1
+            if outboxHead == outbox.count {
+                outbox.removeAll(keepingCapacity: true)
+                outboxHead = 0
+            }
+            return status
+        }
+    }
+
+    private var isStopping: Bool { lock.withLock { stopping } }
+
+    private func run() {
+        while let status = next() {
+            do throws(XousError) {
+                try process.move(cid, id: WifiStateCallback.update.rawValue, Buffer(encoding: status))
+                statistics.record(.pushed)
+            } catch .serverNotFound {
+                if isStopping { return }
+                // The subscriber's server is gone: tell the manager, which alone edits the table.
+                statistics.record(.pushFailed)
+                logger.info("Wi-Fi state subscriber went away; removing it", metadata: ["serial": "\(serial)"])
+                let gone = ScalarMessage(id: ConnectionManagerOpcode.subscriberGone.rawValue, UInt(cid), serial)
+                _ = try? process.send(managerCID, .scalar(gone))
+                return
+            } catch {
+                statistics.record(.pushFailed)
+                logger.warning("Couldn't update Wi-Fi state subscriber: \(error)", metadata: ["serial": "\(serial)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import XousIPC
+
+/// A `WifiSource` that plays a `WifiScenario` on a thread of its own.
+///
+/// Each step is reported after its delay, measured from when the previous report returned;
+/// a delay of 0 reports at once. The thread parks on a condition variable while it waits, so
+/// it costs no CPU, and `stop()` wakes it at once however long the pending delay. A repeating
+/// scenario loops until stopped; any other ends after its last step.
+public final class SimulatedWifiSource: WifiSource, @unchecked Sendable {
+    /// `sim`.
+    public let name = "sim"
+    /// The scenario played.
+    public let scenario: WifiScenario
+
+    private let playback = Playback()
+    // Guarded by `playback.lock`. Held here rather than in `playback` because the thread holds
+    // `playback`: a handle there would keep itself alive.
+    private var thread: XousThread?
+
+    /// A source that will play `scenario` once started.
+    public init(scenario: WifiScenario) {
+        self.scenario = scenario
+    }
+
+    deinit { stop() }
+
+    /// Starts the playing thread.
+    /// - Throws: `WifiSourceError` when started before or already stopped; `XousError` when
+    ///   the system has no thread to give.
+    public func start(emit: @escaping @Sendable (WlanStatus) -> Void) throws {
+        let playback = self.playback
+        let scenario = self.scenario
+        playback.lock.lock()
+        defer { playback.lock.unlock() }
+        guard !playback.started else { throw WifiSourceError.alreadyStarted(source: name) }
+        guard !playback.stopRequested else { throw WifiSourceError.stopped(source: name) }
+        // The new thread's first act is to take the lock, so it waits until `started` is set.
+        thread = try XousThread(name: "wifi-sim") { playback.play(scenario, emit: emit) }
+        playback.started = true
+    }
+
+    /// Stops playing and joins the thread; once it returns, `emit` is not called again.
+    ///
+    /// From inside `emit` it cannot join the thread it runs on, so it only asks the thread to
+    /// end, which it does as soon as `emit` returns; a later `stop()` or `deinit` joins it.
+    public func stop() {
+        playback.lock.lock()
+        playback.stopRequested = true
+        playback.lock.broadcast()
+        if playback.isPlayingThread {
+            playback.lock.unlock()
+            return
+        }
+        let owned = thread.take()
+        if owned == nil {
+            // Another `stop()` took the handle and is joining it; wait for the same outcome.
+            while playback.started && !playback.finished { playback.lock.wait() }
+        }
+        playback.lock.unlock()
+        switch consume owned {
+        case .some(let handle): handle.join()
+        case .none: break
+        }
+    }
+}
+
+/// The state the playing thread shares with its source, all guarded by `lock`.
+private final class Playback: @unchecked Sendable {
+    let lock = ConditionLock()
+    var started = false
+    var stopRequested = false
+    var finished = false
+    private var player: pthread_t?
+
+    /// Whether the caller is the playing thread (only meaningful with `lock` held).
+    var isPlayingThread: Bool {
+        guard let player else { return false }
+        return pthread_equal(player, pthread_self()) != 0
+    }
+
+    func play(_ scenario: WifiScenario, emit: @Sendable (WlanStatus) -> Void) {
+        lock.lock()
+        player = pthread_self()
+        repeat {
+            for step in scenario.steps {
+                let deadline = MonotonicInstant.now.adding(milliseconds: UInt64(step.delayMs))
+                while !stopRequested && MonotonicInstant.now < deadline { _ = lock.wait(until: deadline) }
+                if stopRequested { break }
+                // Reported without the lock so that `emit` may call `stop()` and block freely.
+                lock.unlock()
+                emit(step.status)
+                lock.lock()
+            }
+        } while scenario.repeats && !stopRequested
+        finished = true
+        lock.broadcast()
+        lock.unlock()
+    }
+}

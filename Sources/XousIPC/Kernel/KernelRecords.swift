@@ -1,0 +1,121 @@
+/// One message from the moment it is queued until it is answered (or dropped).
+final class PendingMessage: @unchecked Sendable {
+    let kind: MessageKind
+    let id: MessageID
+    let senderPID: PID
+    let scalar: ScalarMessage
+    let storage: PageStorage?
+    let offset: Int
+    let valid: Int
+    let generation: UInt64
+    /// Set once, under the kernel lock, when a blocking message is answered or abandoned.
+    var reply: Result<XousResult, XousError>?
+    /// Only blocking messages have a parked sender to wake.
+    let replied: ParkingCondition?
+
+    init(kind: MessageKind, id: MessageID, senderPID: PID, scalar: ScalarMessage,
+         storage: PageStorage?, offset: Int, valid: Int, generation: UInt64) {
+        self.kind = kind
+        self.id = id
+        self.senderPID = senderPID
+        self.scalar = scalar
+        self.storage = storage
+        self.offset = offset
+        self.valid = valid
+        self.generation = generation
+        replied = kind.isBlocking ? ParkingCondition() : nil
+    }
+
+    func answer(_ result: Result<XousResult, XousError>) {
+        reply = result
+        replied?.signal()
+    }
+}
+
+/// A queue slot: Xous keeps a blocking message's slot busy until it is answered.
+enum QueueSlot {
+    case empty
+    case queued(PendingMessage)
+    case awaitingReply(PendingMessage)
+}
+
+/// A server: its identity, its owner and its 64-slot FIFO queue.
+final class ServerRecord {
+    let sid: SID
+    let index: Int
+    let owner: PID
+    var slots: [QueueSlot]
+    var freeSlots: [Int]
+    /// Slot numbers in arrival order: Xous delivers FIFO.
+    var arrivals = SlotRing(capacity: Kernel.queueSlots)
+    var awaitingReplies = 0
+    var destroyed = false
+    /// Receivers park here until a message arrives.
+    let messageArrived = ParkingCondition()
+    /// Senders park here while the queue is full.
+    let slotFreed = ParkingCondition()
+
+    init(sid: SID, index: Int, owner: PID) {
+        self.sid = sid
+        self.index = index
+        self.owner = owner
+        slots = Array(repeating: .empty, count: Kernel.queueSlots)
+        freeSlots = Array((0..<Kernel.queueSlots).reversed())
+    }
+
+    func release(slot: Int) {
+        slots[slot] = .empty
+        freeSlots.append(slot)
+        slotFreed.signal()
+    }
+}
+
+/// A fixed-capacity ring of slot numbers.
+struct SlotRing {
+    private var storage: [Int]
+    private var head = 0
+    private(set) var count = 0
+
+    init(capacity: Int) { storage = Array(repeating: 0, count: capacity) }
+
+    var isEmpty: Bool { count == 0 }
+
+    mutating func append(_ slot: Int) {
+        storage[(head + count) % storage.count] = slot
+        count += 1
+    }
+
+    mutating func removeFirst() -> Int {
+        let slot = storage[head]
+        head = (head + 1) % storage.count
+        count -= 1
+        return slot
+    }
+
+    mutating func removeAll() -> [Int] {
+        var all: [Int] = []
+        while !isEmpty { all.append(removeFirst()) }
+        return all
+    }
+}
+
+/// A process's kernel-side state: its name and its 32 connection slots.
+final class ProcessRecord {
+    let pid: PID
+    let name: String
+    /// Slot `n` is CID `n + 2`; a slot points at the server it connects to.
+    var connections: [ServerRecord?] = Array(repeating: nil, count: Kernel.maxConnections)
+    var terminated = false
+
+    init(pid: PID, name: String) {
+        self.pid = pid
+        self.name = name
+    }
+
+    func server(for cid: CID) -> ServerRecord? {
+        guard cid >= Kernel.firstCID, Int(cid) < Kernel.maxConnections + Int(Kernel.firstCID) else { return nil }
+        return connections[Int(cid - Kernel.firstCID)]
+    }
+
+    var usedConnections: Int { connections.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
+}

@@ -1,0 +1,152 @@
+/// A received message (Xous's `MessageEnvelope`).
+///
+/// Noncopyable, because it owns an obligation: dropping the envelope of a Borrow or
+/// MutableBorrow returns the memory to the lender, which is parked until then; dropping a Move
+/// frees its pages. A BlockingScalar is *not* answered by dropping: as on Xous, call
+/// `returnScalar` (or the sender stays blocked and the slot stays busy).
+public struct MessageEnvelope: ~Copyable, @unchecked Sendable {
+    /// Who sent it, for `returnScalar`.
+    public let sender: MessageSender
+    /// The opcode the sender chose.
+    public let id: MessageID
+    /// The message kind.
+    public let kind: MessageKind
+    private let message: PendingMessage
+    private let process: XousProcess
+    /// For MutableBorrow: what the server wants returned as offset/valid.
+    private var returnedOffset: Int
+    private var returnedValid: Int
+    /// False once the obligation was discharged some other way (forwarded).
+    private var ownsReply = true
+
+    init(received: ReceivedMessage, process: XousProcess) {
+        sender = received.sender
+        message = received.message
+        id = received.message.id
+        kind = received.message.kind
+        self.process = process
+        returnedOffset = received.message.offset
+        returnedValid = received.message.valid
+    }
+
+    /// True when the sender is parked until this message is answered.
+    public var isBlocking: Bool { kind.isBlocking }
+
+    /// The scalar body, for Scalar and BlockingScalar; nil for memory messages.
+    public var scalar: ScalarMessage? { kind.hasMemory ? nil : message.scalar }
+
+    /// The used length the sender put in `offset` (memory kinds; 0 otherwise).
+    public var offset: Int { message.offset }
+
+    /// The page-rounded length the sender put in `valid` (memory kinds; 0 otherwise).
+    public var valid: Int { message.valid }
+
+    /// Reads the pages of a memory message; nil for scalars.
+    public func withMemory<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R? {
+        guard let storage = message.storage else { return nil }
+        return try body(storage.bytes)
+    }
+
+    /// Decodes a value from the used part of a memory message (Xous's `Buffer::from_memory_message`
+    /// then `to_original`). A scalar, an `offset` beyond the pages, or bytes that do not decode
+    /// are refused; nothing the sender put there can make this trap.
+    public func decode<T: WireCodable>(_ type: T.Type = T.self) throws(EnvelopeDecodingError) -> T {
+        guard let storage = message.storage else { throw .notMemory(kind) }
+        guard message.offset >= 0, message.offset <= storage.count else {
+            throw .offsetOutOfRange(offset: message.offset, capacity: storage.count)
+        }
+        do {
+            return try T.decode(UnsafeRawBufferPointer(rebasing: storage.bytes[0..<message.offset]))
+        } catch {
+            throw .wire(error)
+        }
+    }
+
+    /// Writes into the lender's pages of a MutableBorrow and sets the offset and valid it gets
+    /// back (Xous's `from_memory_message_mut` + `replace`). Nil for any other kind: a Borrow is
+    /// read-only and a Move has no lender.
+    public mutating func withMutableMemory<R, E: Error>(
+        _ body: (UnsafeMutableRawBufferPointer, inout Int, inout Int) throws(E) -> R
+    ) throws(E) -> R? {
+        guard kind == .mutableBorrow, let storage = message.storage else { return nil }
+        return try body(storage.mutableBytes, &returnedOffset, &returnedValid)
+    }
+
+    /// Encodes `value` into a MutableBorrow's pages and returns its length as the new offset.
+    public mutating func reply(encoding value: some WireCodable) throws(EnvelopeDecodingError) {
+        guard kind == .mutableBorrow, let storage = message.storage else { throw .notMemory(kind) }
+        let bytes = value.encoded()
+        guard bytes.count <= storage.count else {
+            throw .wire(.doesNotFit(needed: bytes.count, capacity: storage.count))
+        }
+        bytes.withUnsafeBytes { storage.mutableBytes.copyMemory(from: $0) }
+        returnedOffset = bytes.count
+    }
+
+    /// Sends this message on to another server with a new opcode (Xous's `Envelope::forward`),
+    /// keeping its kind: a Move hands its pages on; a BlockingScalar waits for the other
+    /// server's answer and relays it to the original sender; a Borrow or MutableBorrow is lent
+    /// on and returned to its lender (with the other server's offset and valid) when answered.
+    ///
+    /// On failure the envelope is untouched and still yours to answer or drop.
+    public mutating func forward(to cid: CID, id newID: MessageID) throws(XousError) {
+        var scalar = message.scalar
+        scalar.id = newID
+        let result = try process.kernel.send(
+            from: process.pid, to: cid, kind: kind, scalar: scalar,
+            storage: message.storage, offset: message.offset, valid: message.valid, waitForSlot: true)
+        switch (kind, result) {
+        case (.blockingScalar, .scalar1), (.blockingScalar, .scalar2), (.blockingScalar, .scalar5):
+            try process.kernel.reply(by: process.pid, to: sender, with: result)
+            ownsReply = false
+        case (.blockingScalar, _):
+            // Xous relays only scalar answers; anything else is MemoryInUse.
+            throw .memoryInUse
+        case (.mutableBorrow, .memoryReturned(let offset, let valid)):
+            returnedOffset = offset
+            returnedValid = valid
+        default:
+            // Scalar and Move are gone; a Borrow is returned when this envelope drops.
+            if !kind.isBlocking { ownsReply = false }
+        }
+    }
+
+    deinit {
+        guard ownsReply else { return }
+        switch kind {
+        case .borrow, .mutableBorrow:
+            // The lender gets its memory back; the server may already be gone (process torn down).
+            try? process.kernel.reply(
+                by: process.pid, to: sender, with: .memoryReturned(offset: returnedOffset, valid: returnedValid))
+        case .move, .scalar, .blockingScalar:
+            break
+        }
+    }
+}
+
+/// Why a memory message could not be read as the expected value.
+public enum EnvelopeDecodingError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The message carries no memory.
+    case notMemory(MessageKind)
+    /// The sender's `offset` (used length) points past its pages.
+    case offsetOutOfRange(offset: Int, capacity: Int)
+    /// The used bytes are not a valid value.
+    case wire(WireError)
+
+    /// The Xous error a server would answer with.
+    public var xousError: XousError {
+        switch self {
+        case .notMemory: .invalidCoding
+        case .offsetOutOfRange: .badAddress
+        case .wire: .serializationError
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .notMemory(let kind): "expected a memory message, got \(kind)"
+        case let .offsetOutOfRange(offset, capacity): "offset \(offset) beyond the \(capacity)-byte buffer"
+        case .wire(let error): "malformed buffer: \(error)"
+        }
+    }
+}

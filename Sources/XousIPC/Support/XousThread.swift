@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Synchronization
+
+/// A joinable OS thread, the model of Xous's `create_thread` / `join_thread`.
+///
+/// Servers in Xous are threads parked in `receive_message`; the model runs each on a real
+/// thread so that an idle server costs no CPU. Threads are joined, never detached, so that a
+/// test can prove that nothing outlives its owner.
+public struct XousThread: ~Copyable, Sendable {
+    private let handle: pthread_t
+
+    /// Starts `body` on a new thread named `name` (at most 15 bytes are kept by Linux).
+    ///
+    /// - Parameter stackSize: bytes of stack; servers need little, and a small stack keeps
+    ///   the virtual size of a process with many subscribers modest.
+    /// - Throws: `XousError.threadNotAvailable` when the system refuses a new thread.
+    public init(name: String, stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) throws(XousError) {
+        let box = Unmanaged.passRetained(ThreadStart(name: name, body: body)).toOpaque()
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        pthread_attr_setstacksize(&attributes, max(stackSize, Int(PTHREAD_STACK_MIN)))
+        defer { pthread_attr_destroy(&attributes) }
+        var thread = pthread_t()
+        let result = pthread_create(&thread, &attributes, { raw in
+            let start = Unmanaged<ThreadStart>.fromOpaque(raw!).takeRetainedValue()
+            nameCurrentThread(start.name)
+            start.body()
+            return nil
+        }, box)
+        guard result == 0 else {
+            Unmanaged<ThreadStart>.fromOpaque(box).release()
+            throw .threadNotAvailable
+        }
+        handle = thread
+    }
+
+    /// Waits for the thread to finish. Consuming: a thread is joined exactly once.
+    public consuming func join() {
+        let handle = self.handle
+        discard self
+        pthread_join(handle, nil)
+    }
+
+    deinit {
+        // A handle dropped without `join` is a leak of the owner's making; joining here keeps
+        // the process's thread count honest rather than leaving a zombie thread record.
+        pthread_join(handle, nil)
+    }
+
+    /// Threads alive in this OS process, read from `/proc/self/status` (`Threads:`); nil where
+    /// that file does not exist.
+    public static func liveThreadCount() -> Int? {
+        guard let file = fopen("/proc/self/status", "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if text.hasPrefix("Threads:") {
+                return Int(text.dropFirst("Threads:".count).filter { !$0.isWhitespace })
+            }
+        }
+        return nil
+    }
+}
+
+/// Names the calling thread (what `top -H` and `/proc/<pid>/task/*/comm` show), so that a
+/// server thread can be told apart when measuring wake-ups per thread.
+private func nameCurrentThread(_ name: String) {
+    guard let file = fopen("/proc/thread-self/comm", "w") else { return }
+    defer { fclose(file) }
+    _ = fputs(name, file)
+}
+
+private final class ThreadStart: Sendable {
+    let name: String
+    let body: @Sendable () -> Void
+    init(name: String, body: @escaping @Sendable () -> Void) {
+        self.name = String(name.utf8.prefix(15)) ?? "xous"
+        self.body = body
+    }
+}
+
+/// Threads started together and joined together, for owners that start a few server threads
+/// and must join all of them when they stop.
+public final class ThreadGroup: @unchecked Sendable {
+    private final class Slot { var thread: XousThread?; init(_ thread: consuming XousThread) { self.thread = .some(thread) } }
+    private let lock = ConditionLock()
+    private var slots: [Slot] = []
+
+    /// An empty group.
+    public init() {}
+
+    /// Starts `body` on a new thread that belongs to this group.
+    public func spawn(_ name: String, stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) throws(XousError) {
+        let slot = Slot(try XousThread(name: name, stackSize: stackSize, body))
+        lock.withLock { slots.append(slot) }
+    }
+
+    /// Joins every thread started so far, in start order.
+    public func joinAll() {
+        let taken = lock.withLock { () -> [Slot] in
+            defer { slots.removeAll() }
+            return slots
+        }
+        for slot in taken { slot.thread.take()?.join() }
+    }
+}

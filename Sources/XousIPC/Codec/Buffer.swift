@@ -38,7 +38,8 @@ public struct Buffer: ~Copyable, Sendable {
 
     /// Decodes the value in the used bytes (`Buffer::to_original`), validating every byte.
     public func decode<T: WireCodable>(_ type: T.Type = T.self) throws(WireError) -> T {
-        try T.decode(UnsafeRawBufferPointer(rebasing: storage.bytes[0..<min(used, capacity)]))
+        guard used >= 0, used <= capacity else { throw .doesNotFit(needed: used, capacity: capacity) }
+        return try T.decode(UnsafeRawBufferPointer(rebasing: storage.bytes[0..<used]))
     }
 
     /// Re-encodes `value` into the same pages (`Buffer::replace`).

@@ -48,6 +48,8 @@ public struct WireReader {
     public var remaining: Int { bytes.count - position }
 
     private mutating func take(_ count: Int, _ field: String) throws(WireError) -> Int {
+        // A count computed from a peer's bytes may be anything; a negative one must not move back.
+        guard count >= 0 else { throw .invalidValue(field: field, value: UInt64(bitPattern: Int64(count))) }
         guard count <= remaining else {
             throw .truncated(field: field, needed: count, available: remaining)
         }

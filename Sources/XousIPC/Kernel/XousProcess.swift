@@ -109,7 +109,11 @@ public final class XousProcess: Sendable, CustomStringConvertible {
     @discardableResult
     public func lendMutable(_ cid: CID, id: MessageID, _ buffer: inout Buffer) throws(XousError) -> XousResult {
         let result = try sendMemory(cid, id: id, kind: .mutableBorrow, buffer: buffer, waitForSlot: true)
-        if case .memoryReturned(let offset, _) = result { buffer.used = offset }
+        if case .memoryReturned(let offset, _) = result {
+            // The server chose this number; one outside the pages must not become `used`.
+            guard offset >= 0, offset <= buffer.capacity else { throw .badAddress }
+            buffer.used = offset
+        }
         return result
     }
 

@@ -109,3 +109,13 @@ public final class ThreadGroup: @unchecked Sendable {
         for slot in taken { slot.thread.take()?.join() }
     }
 }
+
+extension XousThread {
+    /// Lets the thread run on unjoined, for a thread that lives as long as the OS process (a
+    /// signal waiter): its resources go back to the system when it ends.
+    public consuming func detach() {
+        let handle = self.handle
+        discard self
+        pthread_detach(handle)
+    }
+}

@@ -1,0 +1,133 @@
+import Testing
+import XousIPC
+
+extension XousIPCSpec {
+    /// `MessageEnvelope::forward`: a server passes a message on to another server with a new
+    /// opcode, keeping its kind; the original sender's obligation travels with it.
+    @Suite("forward: passing a message on")
+    struct ForwardSpec {
+        @Test("a forwarded Move arrives at the second server with the new opcode and the same bytes")
+        func forwardAMove() throws {
+            let kernel = Kernel()
+            defer { kernel.shutdown() }
+            let front = try kernel.createProcess(name: "front")
+            let back = try kernel.createProcess(name: "back")
+            let client = try kernel.createProcess(name: "client")
+            let frontSID = try front.createServer()
+            let backSID = try back.createServer()
+            let clientCID = try client.tryConnect(frontSID)
+            let frontToBack = try front.tryConnect(backSID)
+            try promptly { try client.move(clientCID, id: 1, Buffer(encoding: Reading.sample)) }
+
+            var envelope = try nextMessage(for: front, on: frontSID)
+            try envelope.forward(to: frontToBack, id: 99)
+            _ = consume envelope
+
+            let forwarded = try nextMessage(for: back, on: backSID)
+            #expect(forwarded.id == 99)
+            #expect(forwarded.kind == .move)
+            #expect(forwarded.offset == Reading.sample.encoded().count)
+            #expect(forwarded.valid == 4_096)
+            #expect(forwarded.sender.pid == front.pid)
+            let value = try forwarded.decode(Reading.self)
+            #expect(value == Reading.sample)
+        }
+
+        @Test("a forwarded BlockingScalar is answered by the second server, and that answer reaches the original sender")
+        func forwardABlockingScalar() throws {
+            let kernel = Kernel()
+            defer { kernel.shutdown() }
+            let front = try kernel.createProcess(name: "front")
+            let back = try kernel.createProcess(name: "back")
+            let client = try kernel.createProcess(name: "client")
+            let frontSID = try front.createServer()
+            let backSID = try back.createServer()
+            let clientCID = try client.tryConnect(frontSID)
+            let frontToBack = try front.tryConnect(backSID)
+            defer {
+                // Wake anything a failure left parked.
+                try? back.destroyServer(backSID)
+                try? front.destroyServer(frontSID)
+            }
+
+            let asker = try Background("asker") { try client.send(clientCID, blockingScalar(1, 10, 20, 30, 40)) }
+            let relay = try Background("relay") { () throws -> Void in
+                var envelope = try front.receive(frontSID)
+                try envelope.forward(to: frontToBack, id: 50)
+            }
+            let question = try nextMessage(for: back, on: backSID)
+            #expect(question.id == 50)
+            #expect(question.kind == .blockingScalar)
+            #expect(question.scalar?.args == [10, 20, 30, 40])
+            #expect(asker.isStillBlocked(afterMilliseconds: 50))
+            try back.returnScalar2(question.sender, 5, 6)
+
+            #expect(try asker.value() == .scalar2(5, 6))
+            try relay.value()
+            // The front server owes nothing any more: it can be destroyed.
+            try front.destroyServer(frontSID)
+        }
+
+        @Test("a forward to a dead CID throws ServerNotFound and leaves the envelope to be answered")
+        func forwardToADeadCID() throws {
+            let kernel = Kernel()
+            defer { kernel.shutdown() }
+            let front = try kernel.createProcess(name: "front")
+            let back = try kernel.createProcess(name: "back")
+            let client = try kernel.createProcess(name: "client")
+            let frontSID = try front.createServer()
+            let backSID = try back.createServer()
+            let clientCID = try client.tryConnect(frontSID)
+            let frontToBack = try front.tryConnect(backSID)
+            try back.destroyServer(backSID)
+
+            let asker = try Background("asker") { try client.send(clientCID, blockingScalar(1)) }
+            let received = try nextMessage(for: front, on: frontSID)
+            let sender = received.sender
+            defer { try? front.returnScalar(sender, 0) }  // wakes the asker if the test stops early
+
+            // Forward on a thread of its own: a BlockingScalar that wrongly reached a dead server
+            // would park the forwarder for good.
+            let box = EnvelopeBox(received)
+            let forwarding = try Background("forward") { () throws -> [XousError?] in
+                guard var envelope = box.envelope.take() else { return [] }
+                var errors: [XousError?] = []
+                for cid in [frontToBack, 33] {
+                    do throws(XousError) {
+                        try envelope.forward(to: cid, id: 2)
+                        errors.append(nil)
+                    } catch {
+                        errors.append(error)
+                    }
+                }
+                box.envelope = consume envelope
+                return errors
+            }
+            #expect(try forwarding.value() == [.serverNotFound, .serverNotFound])
+            guard let envelope = box.envelope.take() else {
+                Issue.record("the envelope was not handed back")
+                return
+            }
+            #expect(envelope.id == 1)
+            #expect(envelope.kind == .blockingScalar)
+            #expect(asker.isStillBlocked(afterMilliseconds: 50))
+            try front.returnScalar(envelope.sender, 77)
+            #expect(try asker.value() == .scalar1(77))
+        }
+
+        @Test("a Move whose forward fails is still the receiver's to read")
+        func failedForwardOfAMove() throws {
+            let kernel = Kernel()
+            defer { kernel.shutdown() }
+            let front = try kernel.createProcess(name: "front")
+            let client = try kernel.createProcess(name: "client")
+            let frontSID = try front.createServer()
+            let clientCID = try client.tryConnect(frontSID)
+            try promptly { try client.move(clientCID, id: 1, Buffer(encoding: Reading.sample)) }
+            var envelope = try nextMessage(for: front, on: frontSID)
+            #expect(throws: XousError.serverNotFound) { try envelope.forward(to: 30, id: 2) }
+            let value = try envelope.decode(Reading.self)
+            #expect(value == Reading.sample)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Testing
+import XousIPC
+
+extension XousIPCSpec {
+    /// `receive_message`: a server's owner takes its messages in order, parking while there are none.
+    @Suite("Receiving: owner only, FIFO, parked without CPU")
+    struct ReceiveSpec {
+        @Test("only the owning process may receive; any other gets ServerNotFound at once")
+        func onlyTheOwnerReceives() throws {
+            let kernel = Kernel()
+            defer { kernel.shutdown() }
+            let owner = try kernel.createProcess(name: "owner")
+            let stranger = try kernel.createProcess(name: "stranger")
+            let sid = try owner.createServer()
+            let cid = try stranger.tryConnect(sid)
+            try stranger.trySend(cid, scalar(3))
+
+            // Even connected, and with a message waiting, a non-owner cannot take it.
+            #expect(throws: XousError.serverNotFound) { _ = try stranger.tryReceive(sid) }
+            #expect(throws: XousError.serverNotFound) { try promptly { _ = try stranger.receive(sid) } }
+            #expect(throws: XousError.serverNotFound) { _ = try owner.tryReceive(SID.random()) }
+            #expect(try owner.tryReceive(sid)?.id == 3)
+        }
+
+        @Test("tryReceive returns nil when the queue is empty")
+        func tryReceiveOnEmptyQueue() throws {
+            let kernel = Kernel()
+            defer { kernel.shutdown() }
+            let owner = try kernel.createProcess(name: "owner")
+            let sid = try owner.createServer()
+            #expect(try queueIsEmpty(sid, for: owner))
+            try owner.trySend(try owner.tryConnect(sid), scalar(1))
+            #expect(try owner.tryReceive(sid)?.id == 1)
+            #expect(try queueIsEmpty(sid, for: owner))
+        }
+
+        @Test("messages are received in the order they were sent, over 1,000 messages and many refills")
+        func fifoOrder() throws {
+            let kernel = Kernel()
+            defer { kernel.shutdown() }
+            let owner = try kernel.createProcess(name: "owner")
+            let client = try kernel.createProcess(name: "client")
+            let sid = try owner.createServer()
+            let cid = try client.tryConnect(sid)
+            var sent: MessageID = 0
+            var received: [MessageID] = []
+            // Fill the queue, then drain it a varying amount, so that the ring wraps many times.
+            var rounds = 0
+            while sent < 1_000 {
+                while sent < 1_000, (try? client.trySend(cid, scalar(sent))) != nil { sent += 1 }
+                for _ in 0..<(rounds % 7 + 20) {
+                    guard let envelope = try owner.tryReceive(sid) else { break }
+                    received.append(envelope.id)
+                }
+                rounds += 1
+            }
+            while let envelope = try owner.tryReceive(sid) { received.append(envelope.id) }
+            #expect(rounds > 30)
+            #expect(received.count == 1_000)
+            #expect(received == Array(0..<1_000), "first out of order at \(received.indices.first { received[$0] != MessageID($0) } ?? -1)")
+        }
+
+        @Test("a received message carries its kind, opcode, four words and the sender's PID")
+        func envelopeContents() throws {
+            let kernel = Kernel()
+            defer { kernel.shutdown() }
+            let owner = try kernel.createProcess(name: "owner")
+            let client = try kernel.createProcess(name: "client")
+            let sid = try owner.createServer()
+            let cid = try client.tryConnect(sid)
+            try client.trySend(cid, scalar(0x1234, 1, UInt.max, 3, 0xFFFF_0000))
+            let envelope = try nextMessage(for: owner, on: sid)
+            #expect(envelope.kind == .scalar)
+            #expect(envelope.isBlocking == false)
+            #expect(envelope.id == 0x1234)
+            #expect(envelope.scalar == ScalarMessage(id: 0x1234, 1, UInt.max, 3, 0xFFFF_0000))
+            #expect(envelope.scalar?.args == [1, UInt.max, 3, 0xFFFF_0000])
+            #expect(envelope.sender.pid == client.pid)
+            #expect(envelope.sender.data >> 24 == UInt(client.pid))
+            #expect(envelope.offset == 0)
+            #expect(envelope.valid == 0)
+            #expect(envelope.withMemory { $0.count } == nil)
+        }
+
+        @Test("a thread parked in receive uses no CPU while it waits, and wakes with the message")
+        func parkedReceiverUsesNoCPU() throws {
+            let kernel = Kernel()
+            defer { kernel.shutdown() }
+            let owner = try kernel.createProcess(name: "owner")
+            let client = try kernel.createProcess(name: "client")
+            let sid = try owner.createServer()
+            let cid = try client.tryConnect(sid)
+            let receiver = try Background("receiver") { () throws -> (cpu: UInt64, wall: UInt64, id: MessageID) in
+                let wallStart = MonotonicInstant.now
+                let cpuStart = threadCPUNanoseconds()
+                let envelope = try owner.receive(sid)
+                let cpu = threadCPUNanoseconds() - cpuStart
+                return (cpu, MonotonicInstant.now.nanoseconds(since: wallStart), envelope.id)
+            }
+            defer { try? owner.destroyServer(sid) }  // wakes it if the test stops early
+
+            usleep(300_000)
+            #expect(!receiver.hasReturned)
+            try client.trySend(cid, scalar(77))
+            let (cpu, wall, id) = try receiver.value()
+            #expect(id == 77)
+            #expect(wall >= 250_000_000, "the receive returned after \(wall / 1_000_000) ms, before the message was sent")
+            #expect(cpu < 20_000_000, "the parked receiver used \(cpu / 1_000) µs of CPU")
+        }
+    }
+}

@@ -7,6 +7,7 @@ import Testing
         #expect(IPv4Address(192, 168, 1, 23).description == "192.168.1.23")
         #expect(IPv4Address("192.168.1.23") == IPv4Address(192, 168, 1, 23))
         #expect(IPv4Address("0.0.0.0") == .zero)
+        #expect(IPv4Address(octets: (10, 0, 0, 1)).description == "10.0.0.1")
         #expect(IPv4Address("255.255.255.255")?.octets == [255, 255, 255, 255])
         for bad in ["", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", "a.b.c.d", "01.2.3.4", " 1.2.3.4", "1.2.3.4 ", "1.2.3.-4", "1234.1.1.1"] {
             #expect(IPv4Address(bad) == nil, "\(bad) should be refused")
@@ -22,10 +23,11 @@ import Testing
             #expect(MACAddress(bad) == nil, "\(bad) should be refused")
         }
         #expect(MACAddress(octets: [1, 2, 3]) == nil)
+        #expect(MACAddress(octets: (0xa, 0xb, 0xc, 0xd, 0xe, 0xf)).description == "0a:0b:0c:0d:0e:0f")
     }
 
     @Test func addressesRoundTripThroughText() async {
-        await propertyCheck(count: 2000, input: WifiGen.ipv4Address, WifiGen.macAddress) { ip, mac in
+        await checkProperty(count: 2000, input: WifiGen.ipv4Address, WifiGen.macAddress) { ip, mac in
             #expect(IPv4Address(ip.description) == ip)
             #expect(IPv4Address(octets: ip.octets) == ip)
             #expect(MACAddress(mac.description) == mac)

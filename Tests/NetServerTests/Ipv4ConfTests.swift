@@ -4,7 +4,7 @@ import Testing
 import XousIPC
 
 @Suite struct Ipv4ConfTests {
-    @Test func wordsFollowXousLayout() {
+    @Test func wordsFollowXousLayout() throws {
         let conf = Ipv4Conf(
             dhcp: .bound, mac: MACAddress(0x02, 0x00, 0x5e, 0x10, 0x00, 0x01),
             addr: IPv4Address(192, 168, 1, 23), gateway: IPv4Address(192, 168, 1, 1),
@@ -41,17 +41,19 @@ import XousIPC
     }
 
     @Test func configurationsRoundTripThroughWords() async {
-        await propertyCheck(count: 3000, input: WifiGen.ipv4Conf) { conf in
+        await checkProperty(count: 3000, input: WifiGen.ipv4Conf) { conf in
             let words = conf.encodeWords()
             #expect(words.count == 14)
-            #expect(try Ipv4Conf(words: words) == conf)
+            let decoded = try Ipv4Conf(words: words)
+            #expect(decoded == conf)
         }
     }
 
     @Test func wordsWithKnownDhcpRoundTripExactly() async {
-        await propertyCheck(count: 3000, input: Gen<UInt16>.value(in: 0...7), Gen<UInt16>.value().array(of: 13)) { dhcp, rest in
+        await checkProperty(count: 3000, input: Gen<UInt16>.value(in: 0...7), Gen<UInt16>.value().array(of: 13)) { dhcp, rest in
             let words = [dhcp] + rest
-            #expect(try Ipv4Conf(words: words).encodeWords() == words)
+            let decoded = try Ipv4Conf(words: words)
+            #expect(decoded.encodeWords() == words)
         }
     }
 }

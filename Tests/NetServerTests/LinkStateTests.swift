@@ -22,7 +22,7 @@ import Testing
     @Test func outOfRangeNumbersDecodeAsUnknown() async {
         #expect(LinkState(decoding: 8) == .unknown)
         #expect(LinkState(decoding: .max) == .unknown)
-        await propertyCheck(count: 2000, input: Gen<UInt16>.value(in: 8...UInt16.max)) { number in
+        await checkProperty(count: 2000, input: Gen<UInt16>.value(in: 8...UInt16.max)) { number in
             #expect(LinkState(decoding: number) == .unknown)
         }
     }
@@ -43,7 +43,7 @@ import Testing
     @Test func numbersFromSevenUpDecodeAsInvalid() async {
         #expect(DhcpState(decoding: 7) == .invalid)
         #expect(DhcpState(decoding: 8) == .invalid)
-        await propertyCheck(count: 2000, input: Gen<UInt16>.value(in: 7...UInt16.max)) { number in
+        await checkProperty(count: 2000, input: Gen<UInt16>.value(in: 7...UInt16.max)) { number in
             #expect(DhcpState(decoding: number) == .invalid)
         }
     }

@@ -17,7 +17,7 @@ final class StatusRecorder: @unchecked Sendable {
     func record(_ status: WlanStatus) {
         lock.withLock {
             recorded.append(status)
-            reporterThreadIDs.insert(gettid())
+            reporterThreadIDs.insert(currentThreadID())
             lock.broadcast()
         }
     }
@@ -32,6 +32,49 @@ final class StatusRecorder: @unchecked Sendable {
     }
 }
 
+/// A value one thread delivers once and another waits for with a time limit; issues are
+/// recorded by the waiting test, since Swift Testing attributes them by task.
+final class OneShot<Value: Sendable>: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var value: Value?
+
+    func fire(_ delivered: Value) {
+        lock.withLock {
+            value = delivered
+            lock.broadcast()
+        }
+    }
+
+    /// The value if it arrived within `milliseconds`.
+    func wait(milliseconds: UInt64) -> Value? {
+        let deadline = MonotonicInstant.now.adding(milliseconds: milliseconds)
+        return lock.withLock {
+            while value == nil, MonotonicInstant.now < deadline { _ = lock.wait(until: deadline) }
+            return value
+        }
+    }
+}
+
+/// Keeps a thread that is stuck (a failed test) from being joined, which would hang the run.
+func abandon(_ thread: consuming XousThread) {
+    final class Holder {
+        let thread: XousThread
+        init(_ thread: consuming XousThread) { self.thread = thread }
+    }
+    _ = Unmanaged.passRetained(Holder(thread))
+}
+
+/// The kernel's ID of the calling thread (glibc's `gettid`, which the Swift overlay does not
+/// import), as listed under `/proc/self/task`.
+func currentThreadID() -> pid_t {
+    guard let file = fopen("/proc/thread-self/stat", "r") else { return -1 }
+    defer { fclose(file) }
+    var id: Int32 = -1
+    return withUnsafeMutablePointer(to: &id) { pointer in
+        withVaList([pointer]) { vfscanf(file, "%d", $0) } == 1 ? pointer.pointee : -1
+    }
+}
+
 /// Whether the kernel still lists thread `tid` of this process, polling up to a second, since a
 /// joined thread's task entry can linger for a moment after `pthread_join` returns.
 func threadStillExists(_ tid: pid_t) -> Bool {
@@ -43,14 +86,39 @@ func threadStillExists(_ tid: pid_t) -> Bool {
     return true
 }
 
-/// The live thread count once it equals `expected`, or the last reading after two seconds:
-/// tests in other suites start and end threads too, so one reading can be off for a moment.
-func settledThreadCount(expecting expected: Int?) -> Int? {
+/// Threads of this process named `name` (their `/proc/self/task/*/comm`).
+///
+/// The simulated source's tests count `wifi-sim` threads rather than comparing
+/// `XousThread.liveThreadCount()`, because suites run in parallel in one process: other tests
+/// start and end threads meanwhile, and a full run saw the total go from 11 to 7 around a
+/// correct stop().
+func liveThreadCount(named name: String) -> Int {
+    guard let directory = opendir("/proc/self/task") else { return -1 }
+    defer { closedir(directory) }
+    var count = 0
+    while let entry = readdir(directory) {
+        let tid = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        guard tid.first?.isNumber == true, let file = fopen("/proc/self/task/\(tid)/comm", "r") else { continue }
+        var buffer = [CChar](repeating: 0, count: 32)
+        if fgets(&buffer, Int32(buffer.count), file) != nil {
+            let comm = String(decoding: buffer.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if comm == name { count += 1 }
+        }
+        fclose(file)
+    }
+    return count
+}
+
+/// The number of `name` threads once it equals `expected`, or the last reading after two
+/// seconds, since a joined thread's task entry can linger for a moment.
+func settledThreadCount(named name: String, expecting expected: Int) -> Int {
     let deadline = MonotonicInstant.now.adding(milliseconds: 2000)
-    var count = XousThread.liveThreadCount()
+    var count = liveThreadCount(named: name)
     while count != expected, MonotonicInstant.now < deadline {
         usleep(5000)
-        count = XousThread.liveThreadCount()
+        count = liveThreadCount(named: name)
     }
     return count
 }

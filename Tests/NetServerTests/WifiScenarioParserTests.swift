@@ -151,13 +151,19 @@ import Testing
         #expect(scenario.steps.map(\.status.ssid) == [try SsidRecord(name: "Lab", rssiDBm: -40)])
     }
 
+    @Test func shippedScenarioFileLoads() throws {
+        let root = String(#filePath.utf8.split(separator: UInt8(ascii: "/")).dropLast(3).map { "/" + String($0)! }.joined())
+        let scenario = try WifiScenario.load(path: root + "/scenarios/roaming.scenario", defaultIntervalMs: 500)
+        #expect(scenario.repeats)
+        #expect(scenario.steps.first?.status.linkState == .disconnected)
+        #expect(scenario.steps.contains { $0.status.ipv4.dhcp == .bound })
+    }
+
     @Test func unreadableFileIsAnErrorNamingThePath() {
         let path = "/nonexistent/dir/scenario.txt"
-        #expect {
-            try WifiScenario.load(path: path, defaultIntervalMs: 10)
-        } throws: { error in
-            guard let error = error as? ScenarioError else { return false }
-            return error.source == path && error.line == nil && error.description.hasPrefix("\(path): cannot open")
-        }
+        let error = #expect(throws: ScenarioError.self) { try WifiScenario.load(path: path, defaultIntervalMs: 10) }
+        #expect(error?.source == path)
+        #expect(error?.line == nil)
+        #expect(error?.description.hasPrefix("\(path): cannot open") == true, "\(String(describing: error))")
     }
 }

@@ -13,11 +13,12 @@ import XousIPC
 
     @Test func roundTripsAndRefusesWrongLengths() async {
         let words = Gen<UInt32>.value().array(of: 4)
-        await propertyCheck(count: 3000, input: words, Gen<UInt32>.value(), Gen<UInt8>.value().array(of: 1...8)) { sid, opcode, extra in
+        await checkProperty(count: 3000, input: words, Gen<UInt32>.value(), Gen<UInt8>.value().array(of: 1...8)) { sid, opcode, extra in
             let subscription = WifiStateSubscription(sid: SID(array: sid)!, opcode: opcode)
             let bytes = subscription.encoded()
             #expect(bytes.count == WifiStateSubscription.encodedSize)
-            #expect(try WifiStateSubscription.decode(bytes) == subscription)
+            let decoded = try WifiStateSubscription.decode(bytes)
+            #expect(decoded == subscription)
             #expect(throws: WireError.trailingBytes(count: extra.count)) { try WifiStateSubscription.decode(bytes + extra) }
             for length in 0..<bytes.count {
                 #expect(throws: WireError.self) { try WifiStateSubscription.decode(Array(bytes[..<length])) }
@@ -28,7 +29,7 @@ import XousIPC
     @Test func printedFormsNeverRevealTheSid() async {
         // Words of nine or ten digits cannot hide inside an opcode of at most three.
         let words = Gen<UInt32>.value(in: 0x1000_0000...UInt32.max).array(of: 4)
-        await propertyCheck(count: 1000, input: words, Gen<UInt32>.value(in: 0...999)) { sid, opcode in
+        await checkProperty(count: 1000, input: words, Gen<UInt32>.value(in: 0...999)) { sid, opcode in
             let subscription = WifiStateSubscription(sid: SID(array: sid)!, opcode: opcode)
             var dumped = ""
             dump(subscription, to: &dumped)

@@ -30,17 +30,19 @@ import XousIPC
     }
 
     @Test func wireStatesRoundTrip() async {
-        await propertyCheck(count: 3000, input: WifiGen.statusIpc) { ipc in
+        await checkProperty(count: 3000, input: WifiGen.statusIpc) { ipc in
             let bytes = ipc.encoded()
             #expect(bytes.count == WlanStatusIpc.encodedSize)
-            #expect(try WlanStatusIpc.decode(bytes) == ipc)
+            let decoded = try WlanStatusIpc.decode(bytes)
+            #expect(decoded == ipc)
         }
     }
 
     @Test func typedStatesRoundTripThroughTheWire() async {
-        await propertyCheck(count: 3000, input: WifiGen.status) { status in
+        await checkProperty(count: 3000, input: WifiGen.status) { status in
             let ipc = WlanStatusIpc(status)
-            #expect(WlanStatus(try WlanStatusIpc.decode(ipc.encoded())) == status)
+            let decoded = try WlanStatusIpc.decode(ipc.encoded())
+            #expect(WlanStatus(decoded) == status)
         }
     }
 
@@ -52,10 +54,10 @@ import XousIPC
     }
 
     @Test func randomBytesDecodeOnlyToFaithfulValues() async {
-        await propertyCheck(count: 4000, input: Gen<UInt8>.value().array(of: 0...200)) { bytes in
+        await checkProperty(count: 4000, input: Gen<UInt8>.value().array(of: 0...200)) { bytes in
             if let value = try? WlanStatusIpc.decode(bytes) { #expect(value.encoded() == bytes) }
         }
-        await propertyCheck(count: 4000, input: Gen<UInt8>.value().array(of: 66)) { bytes in
+        await checkProperty(count: 4000, input: Gen<UInt8>.value().array(of: 66)) { bytes in
             if let value = try? WlanStatusIpc.decode(bytes) { #expect(value.encoded() == bytes) }
         }
     }
@@ -64,11 +66,12 @@ import XousIPC
         let mutation = zip(WifiGen.statusIpc, Gen<Int>.value(in: 0...65), Gen<UInt8>.value())
         var accepted = 0
         var refused = 0
-        await propertyCheck(count: 4000, input: mutation) { ipc, index, byte in
+        await checkProperty(count: 4000, input: mutation) { ipc, index, byte in
             var bytes = ipc.encoded()
             bytes[index] = byte
             do {
-                #expect(try WlanStatusIpc.decode(bytes).encoded() == bytes)
+                let decoded = try WlanStatusIpc.decode(bytes)
+                #expect(decoded.encoded() == bytes)
                 accepted += 1
             } catch {
                 refused += 1
@@ -80,7 +83,7 @@ import XousIPC
     }
 
     @Test func everyTruncationIsRefused() async {
-        await propertyCheck(count: 300, input: WifiGen.statusIpc) { ipc in
+        await checkProperty(count: 300, input: WifiGen.statusIpc) { ipc in
             let bytes = ipc.encoded()
             for length in 0..<bytes.count {
                 do throws(WireError) {
@@ -97,7 +100,7 @@ import XousIPC
     }
 
     @Test func extraBytesAreRefused() async {
-        await propertyCheck(count: 1000, input: WifiGen.statusIpc, Gen<UInt8>.value().array(of: 1...20)) { ipc, extra in
+        await checkProperty(count: 1000, input: WifiGen.statusIpc, Gen<UInt8>.value().array(of: 1...20)) { ipc, extra in
             #expect(throws: WireError.trailingBytes(count: extra.count)) {
                 try WlanStatusIpc.decode(ipc.encoded() + extra)
             }

@@ -11,6 +11,11 @@ public struct IPv4Address: Hashable, Sendable, LosslessStringConvertible {
         value = UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d)
     }
 
+    /// The address made of `octets`, first octet first.
+    public init(octets: (UInt8, UInt8, UInt8, UInt8)) {
+        self.init(octets.0, octets.1, octets.2, octets.3)
+    }
+
     /// The address made of `octets`, first octet first; nil unless there are exactly four.
     public init?(octets: some Collection<UInt8>) {
         guard octets.count == 4 else { return nil }

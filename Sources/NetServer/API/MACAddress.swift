@@ -11,6 +11,11 @@ public struct MACAddress: Hashable, Sendable, LosslessStringConvertible {
         value = [o0, o1, o2, o3, o4, o5].reduce(0) { $0 << 8 | UInt64($1) }
     }
 
+    /// The address made of `octets`, first octet first.
+    public init(octets: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)) {
+        self.init(octets.0, octets.1, octets.2, octets.3, octets.4, octets.5)
+    }
+
     /// The address made of `octets`, first octet first; nil unless there are exactly six.
     public init?(octets: some Collection<UInt8>) {
         guard octets.count == 6 else { return nil }

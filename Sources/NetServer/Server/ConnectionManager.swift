@@ -84,10 +84,11 @@ final class ConnectionManager: @unchecked Sendable {
             logger.warning("Wi-Fi state subscription names no live server: \(error)")
             return
         }
-        if subscribers.contains(where: { $0.cid == subscriberCID }) {
+        if let old = subscribers.first(where: { $0.cid == subscriberCID }) {
             // Same server subscribed again, or a CID reused after the old server died: the new
             // subscription replaces the old one, whose connection slot is this one now.
             remove(subscriberCID, disconnect: false)
+            if old.subscriber.subscription.sid != subscription.sid { statistics.record(.pruned) }
         }
         let pusher: SubscriberPusher
         do {

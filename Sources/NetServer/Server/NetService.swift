@@ -25,14 +25,19 @@ public final class NetService: @unchecked Sendable {
     private let stopped = Atomic<Bool>(false)
 
     /// Starts the net server in a new process of `kernel`, fed by `source`.
+    /// - Parameter name: the name to register; Xous's is fixed, and only a test that puts a
+    ///   proxy in front of the net server has reason to pick another.
     /// - Throws: `InternalError` if the name is already registered; kernel errors if the
     ///   kernel has no room for the process, its servers or its threads.
-    public init(kernel: Kernel, source: any WifiSource, logger: Logger = Logger(label: "net")) throws {
+    public init(
+        kernel: Kernel, source: any WifiSource, name: String = serverNameNet,
+        logger: Logger = Logger(label: "net")
+    ) throws {
         self.source = source
         self.logger = logger
         process = try kernel.createProcess(name: "net")
         // Unlimited connections, as Xous registers it (`register_name(.., None)`).
-        sid = try process.registerName(serverNameNet, maxConnections: nil)
+        sid = try process.registerName(name, maxConnections: nil)
         selfCID = try process.connect(sid)
         manager = try ConnectionManager(
             process: process, latch: latch, statistics: statistics, snapshot: snapshot,

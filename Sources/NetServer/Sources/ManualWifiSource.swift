@@ -27,8 +27,8 @@ public final class ManualWifiSource: WifiSource, @unchecked Sendable {
     /// - Throws: `WifiSourceError` when started before or already stopped.
     public func start(emit: @escaping @Sendable (WlanStatus) -> Void) throws {
         try lock.withLock { () throws(WifiSourceError) in
-            guard !started else { throw .alreadyStarted(source: name) }
             guard !stopped else { throw .stopped(source: name) }
+            guard !started else { throw .alreadyStarted(source: name) }
             started = true
             callback = emit
         }

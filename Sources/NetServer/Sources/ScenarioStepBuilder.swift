@@ -59,7 +59,7 @@ struct ScenarioStepBuilder {
                 } else {
                     let length = pair.value.utf8.count
                     guard length <= SsidRecord.maxNameBytes else {
-                        throw refuse("ssid", "ssid '\(pair.value)' is \(length) bytes of UTF-8; expected at most \(SsidRecord.maxNameBytes)")
+                        throw refuse("ssid", "value '\(pair.value)' for key 'ssid' is \(length) bytes of UTF-8; expected at most \(SsidRecord.maxNameBytes)")
                     }
                     ssidName = pair.value
                 }
@@ -94,7 +94,7 @@ struct ScenarioStepBuilder {
             }
         }
         if seen.contains("rssi"), ssidName == nil {
-            throw refuse("rssi", "rssi given but this step has no ssid; expected ssid=NAME on this or an earlier line")
+            throw refuse("rssi", "key 'rssi' given but this step has no ssid; expected ssid=NAME on this or an earlier line")
         }
         next.ssid = ssidName.map { SsidRecord(validatedName: $0, rssi: rssi) }
         status = next

@@ -39,8 +39,8 @@ public final class SimulatedWifiSource: WifiSource, @unchecked Sendable {
         let scenario = self.scenario
         playback.lock.lock()
         defer { playback.lock.unlock() }
-        guard !playback.started else { throw WifiSourceError.alreadyStarted(source: name) }
         guard !playback.stopRequested else { throw WifiSourceError.stopped(source: name) }
+        guard !playback.started else { throw WifiSourceError.alreadyStarted(source: name) }
         // The new thread's first act is to take the lock, so it waits until `started` is set.
         thread = try XousThread(name: "wifi-sim") { playback.play(scenario, emit: emit) }
         playback.started = true

@@ -1,0 +1,39 @@
+import NetServer
+import Testing
+import XousIPC
+
+@Suite("Subscribing and unsubscribing leaks nothing")
+struct LeakTests {
+    @Test("1,000 subscribe/unsubscribe cycles leave servers, connection slots and threads where they started")
+    func thousandCyclesLeaveNoTrace() throws {
+        let world = try NetWorld()
+        defer { world.shutdown() }
+        let subscriber = try Subscriber(kernel: world.kernel)
+        world.source.emit(testStatus(2))
+        #expect(eventually { world.net.currentStatus == testStatus(2) })
+
+        let servers = world.kernel.serverCount
+        let clientSlots = subscriber.process.connectionCount
+        let netSlots = world.net.process.connectionCount
+        let threads = try #require(XousThread.liveThreadCount())
+
+        for cycle in 1...1000 {
+            try subscriber.subscribe()
+            // Each cycle's initial update proves the subscription was live end to end.
+            #expect(subscriber.waitFor(cycle), "cycle \(cycle) got no update")
+            try subscriber.manager.wifiStateUnsubscribe()
+        }
+
+        #expect(subscriber.updates.count == 1000)
+        #expect(subscriber.updates.allSatisfy { $0 == WlanStatusIpc(testStatus(2)) })
+        #expect(world.kernel.serverCount == servers)
+        #expect(subscriber.process.connectionCount == clientSlots)
+        // The net server disconnects just after it acknowledges the last unsubscribe.
+        #expect(eventually { world.net.process.connectionCount == netSlots })
+        #expect(eventually { XousThread.liveThreadCount() == threads })
+        #expect(world.net.statistics.subscribers == 0)
+        #expect(world.net.statistics[.subscribed] == 1000)
+        #expect(world.net.statistics[.unsubscribed] == 1000)
+        try subscriber.close()
+    }
+}

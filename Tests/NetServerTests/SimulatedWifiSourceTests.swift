@@ -1,0 +1,151 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NetServer
+import Testing
+import XousIPC
+
+// Serialized because it counts the process's `wifi-sim` threads.
+@Suite(.serialized) struct SimulatedWifiSourceTests {
+    private func status(_ link: LinkState, _ dBm: Int) -> WlanStatus {
+        WlanStatus(ssid: try! SsidRecord(name: "T", rssiDBm: dBm), linkState: link)
+    }
+
+    @Test func emitsTheStepsInOrderAndLeavesNoThread() throws {
+        let before = liveThreadCount(named: "wifi-sim")
+        let expected = [status(.connecting, -60), status(.connected, -50), status(.connected, -51), status(.disconnected, -51)]
+        let scenario = try WifiScenario(
+            steps: zip([0, 5, 1, 5], expected).map { WifiScenario.Step(delayMs: $0, status: $1) }, repeats: false
+        )
+        let source = SimulatedWifiSource(scenario: scenario)
+        #expect(source.name == "sim")
+        let recorder = StatusRecorder()
+        try source.start(emit: recorder.record)
+        #expect(recorder.wait(for: expected.count) == expected)
+        source.stop()
+        #expect(recorder.statuses == expected)
+        let player = try #require(recorder.threadIDs.first)
+        #expect(recorder.threadIDs.count == 1)
+        #expect(!threadStillExists(player))
+        #expect(settledThreadCount(named: "wifi-sim", expecting: before) == before)
+    }
+
+    @Test func repeatingScenarioLoopsUntilStopped() throws {
+        let a = status(.connected, -40), b = status(.connected, -70)
+        let scenario = try WifiScenario(steps: [.init(delayMs: 1, status: a), .init(delayMs: 1, status: b)], repeats: true)
+        let source = SimulatedWifiSource(scenario: scenario)
+        let recorder = StatusRecorder()
+        try source.start(emit: recorder.record)
+        let seen = recorder.wait(for: 7)
+        source.stop()
+        #expect(seen.count >= 7)
+        let afterStop = recorder.statuses
+        for (index, state) in afterStop.enumerated() { #expect(state == (index.isMultiple(of: 2) ? a : b)) }
+        usleep(20_000)
+        #expect(recorder.statuses.count == afterStop.count, "emitted after stop() returned")
+    }
+
+    @Test func stopInterruptsALongDelayPromptly() throws {
+        let before = liveThreadCount(named: "wifi-sim")
+        let scenario = try WifiScenario(
+            steps: [.init(delayMs: 0, status: status(.connecting, -60)), .init(delayMs: 600_000, status: status(.connected, -50))],
+            repeats: false
+        )
+        let source = SimulatedWifiSource(scenario: scenario)
+        let recorder = StatusRecorder()
+        try source.start(emit: recorder.record)
+        #expect(recorder.wait(for: 1).count == 1)
+        usleep(50_000)  // lets the thread park in the ten-minute wait
+        #expect(liveThreadCount(named: "wifi-sim") == before + 1, "the count does not see the playing thread")
+        // Stopped from a helper so that a stop() that never returns fails the test, not hangs it.
+        let elapsed = OneShot<UInt64>()
+        let stopper = try XousThread(name: "stopper") {
+            let started = MonotonicInstant.now
+            source.stop()
+            elapsed.fire(MonotonicInstant.now.nanoseconds(since: started))
+        }
+        guard let elapsedNs = elapsed.wait(milliseconds: 5000) else {
+            abandon(stopper)
+            Issue.record("stop() did not return within 5 s with a long delay pending")
+            return
+        }
+        stopper.join()
+        #expect(elapsedNs < 1_000_000_000, "stop() took \(elapsedNs) ns")
+        #expect(recorder.statuses.count == 1)
+        #expect(settledThreadCount(named: "wifi-sim", expecting: before) == before)
+    }
+
+    @Test func stopWaitsForAReportInProgress() throws {
+        let scenario = try WifiScenario(steps: [.init(delayMs: 0, status: status(.connected, -50))], repeats: false)
+        let source = SimulatedWifiSource(scenario: scenario)
+        let entered = OneShot<Bool>()
+        let gate = OneShot<Bool>()
+        let finishedReport = OneShot<Bool>()
+        try source.start { _ in
+            entered.fire(true)
+            _ = gate.wait(milliseconds: 10_000)
+            finishedReport.fire(true)
+        }
+        #expect(entered.wait(milliseconds: 5000) == true)
+        let returned = OneShot<Bool>()
+        let stopper = try XousThread(name: "stopper") {
+            source.stop()
+            // Whether the report had finished when stop() returned.
+            returned.fire(finishedReport.wait(milliseconds: 0) ?? false)
+        }
+        #expect(returned.wait(milliseconds: 100) == nil, "stop() returned while emit was still running")
+        gate.fire(true)
+        guard let reportWasDone = returned.wait(milliseconds: 5000) else {
+            abandon(stopper)
+            Issue.record("stop() did not return after the report finished")
+            return
+        }
+        stopper.join()
+        #expect(reportWasDone)
+    }
+
+    @Test func startsOnlyOnce() throws {
+        let scenario = try WifiScenario(steps: [.init(delayMs: 0, status: .default)], repeats: false)
+        let source = SimulatedWifiSource(scenario: scenario)
+        try source.start { _ in }
+        #expect(throws: WifiSourceError.alreadyStarted(source: "sim")) { try source.start { _ in } }
+        source.stop()
+        source.stop()  // idempotent
+        #expect(throws: WifiSourceError.stopped(source: "sim")) { try source.start { _ in } }
+        let unstarted = SimulatedWifiSource(scenario: scenario)
+        unstarted.stop()
+        #expect(throws: WifiSourceError.stopped(source: "sim")) { try unstarted.start { _ in } }
+    }
+
+    @Test func stopFromInsideEmitDoesNotDeadlock() throws {
+        let before = liveThreadCount(named: "wifi-sim")
+        let scenario = try WifiScenario(
+            steps: [.init(delayMs: 0, status: status(.connecting, -60)), .init(delayMs: 1, status: status(.connected, -50))],
+            repeats: true
+        )
+        let source = SimulatedWifiSource(scenario: scenario)
+        let recorder = StatusRecorder()
+        try source.start { state in
+            recorder.record(state)
+            source.stop()
+        }
+        #expect(recorder.wait(for: 1).count == 1)
+        source.stop()
+        #expect(recorder.statuses.count == 1)
+        #expect(settledThreadCount(named: "wifi-sim", expecting: before) == before)
+    }
+
+    @Test func droppingARunningSourceJoinsItsThread() throws {
+        let before = liveThreadCount(named: "wifi-sim")
+        let recorder = StatusRecorder()
+        do {
+            let scenario = try WifiScenario(steps: [.init(delayMs: 1, status: .default)], repeats: true)
+            let source = SimulatedWifiSource(scenario: scenario)
+            try source.start(emit: recorder.record)
+            _ = recorder.wait(for: 2)
+        }
+        let player = try #require(recorder.threadIDs.first)
+        #expect(!threadStillExists(player))
+        #expect(settledThreadCount(named: "wifi-sim", expecting: before) == before)
+    }
+}

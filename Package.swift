@@ -12,17 +12,55 @@ let package = Package(
     products: [
         .library(name: "XousIPC", targets: ["XousIPC"]),
         .library(name: "NetServer", targets: ["NetServer"]),
+        .library(name: "MQTT", targets: ["MQTT"]),
+        .library(name: "Gateway", targets: ["Gateway"]),
+        .executable(name: "gatewayd", targets: ["gatewayd"]),
         .executable(name: "xous-demo", targets: ["xous-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         .target(name: "XousIPC", swiftSettings: strict),
         .target(
             name: "NetServer",
             dependencies: ["XousIPC", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        .target(
+            name: "MQTT",
+            dependencies: ["CMosquitto", "XousIPC", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(name: "GatewayJSON", swiftSettings: strict),
+        // Test support only (a real mosquitto per test, an event recorder); no product links it.
+        .target(
+            name: "TestHarness",
+            dependencies: ["MQTT", "XousIPC", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "XousIPC", "NetServer", "MQTT", "GatewayJSON",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "gatewayd",
+            dependencies: [
+                "Gateway", "NetServer", "MQTT", "XousIPC",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -32,13 +70,31 @@ let package = Package(
         ),
         .testTarget(
             name: "XousIPCTests",
-            dependencies: ["XousIPC", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["XousIPC", "TestHarness", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MQTTTests",
+            dependencies: ["MQTT", "XousIPC", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GatewayJSONTests",
+            dependencies: ["GatewayJSON", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "Gateway", "GatewayJSON", "MQTT", "NetServer", "XousIPC", "TestHarness",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "NetServerTests",
             dependencies: [
-                "XousIPC", "NetServer",
+                "XousIPC", "NetServer", "TestHarness",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Logging", package: "swift-log"),
             ],

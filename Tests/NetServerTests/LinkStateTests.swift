@@ -1,5 +1,6 @@
 import NetServer
 import PropertyBased
+import TestHarness
 import Testing
 
 @Suite struct LinkStateTests {

@@ -1,5 +1,6 @@
 @testable import NetServer
 import PropertyBased
+import TestHarness
 import Testing
 import XousIPC
 

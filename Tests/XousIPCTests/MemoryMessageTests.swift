@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import PropertyBased
+import TestHarness
 import Testing
 import XousIPC
 

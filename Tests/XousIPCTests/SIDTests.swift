@@ -1,4 +1,5 @@
 import PropertyBased
+import TestHarness
 import Testing
 import XousIPC
 

@@ -1,10 +1,11 @@
-import PropertyBased
-import Testing
+public import PropertyBased
+public import Testing
 
 // PropertyBased 2.0.1 runs the checked body under `try?`, so an error thrown inside it would
 // pass unnoticed. These wrappers turn a thrown error into a recorded issue.
 
-func checkProperty<InA, OutA>(
+/// `propertyCheck` that records an error thrown by `body` as an issue.
+public func checkProperty<InA, OutA>(
     count: Int = 100,
     input g0: Generator<OutA, some Sequence<InA>>,
     perform body: (OutA) async throws -> Void,
@@ -15,7 +16,8 @@ func checkProperty<InA, OutA>(
     }, sourceLocation: sourceLocation)
 }
 
-func checkProperty<InA, InB, OutA, OutB>(
+/// `propertyCheck` that records an error thrown by `body` as an issue.
+public func checkProperty<InA, InB, OutA, OutB>(
     count: Int = 100,
     input g0: Generator<OutA, some Sequence<InA>>,
     _ g1: Generator<OutB, some Sequence<InB>>,
@@ -27,7 +29,8 @@ func checkProperty<InA, InB, OutA, OutB>(
     }, sourceLocation: sourceLocation)
 }
 
-func checkProperty<InA, InB, InC, OutA, OutB, OutC>(
+/// `propertyCheck` that records an error thrown by `body` as an issue.
+public func checkProperty<InA, InB, InC, OutA, OutB, OutC>(
     count: Int = 100,
     input g0: Generator<OutA, some Sequence<InA>>,
     _ g1: Generator<OutB, some Sequence<InB>>,

@@ -1,0 +1,327 @@
+public import Logging
+public import MQTT
+import Synchronization
+import GatewayJSON
+import NetServer
+public import XousIPC
+
+/// The gateway's main server: the one thread that owns all gateway state.
+///
+/// Wi-Fi updates arrive from the bouncer; MQTT events arrive from libmosquitto's thread; health
+/// ticks, subscription results and the shutdown request arrive from threads of the gateway. All
+/// are messages to this server, handled one at a time, so no gateway state is ever shared.
+public final class GatewayServer: @unchecked Sendable {
+    /// The gateway's process (its main server's SID never leaves this object).
+    public let process: XousProcess
+    /// What publishes go where.
+    public let configuration: GatewayConfiguration
+    private let topics: Topics
+    private let mqtt: MQTTClient
+    private let logger: Logger
+    private let sid: SID
+    private let cid: CID
+    private let snapshotLock = Mutex(GatewayStatus())
+    private let shutdownRequested = Atomic<Bool>(false)
+
+    // Main-thread state.
+    private var state = GatewayStatus()
+    private var worker: SubscriptionWorker?
+    private var ticker: HealthTicker?
+    /// Held here: the MQTT client keeps its delegate weakly.
+    private var bridge: MQTTBridge?
+    /// Control requests waiting for the worker, answered in arrival order.
+    private var pending: [ControlRequest] = []
+    private var workerBusy = false
+    private var stopping = false
+    private var everConnected = false
+
+    /// Creates the gateway process and its main server in `kernel`.
+    /// - Throws: the configuration's error, or the kernel's if it has no room.
+    public init(kernel: Kernel, configuration: GatewayConfiguration, mqtt: MQTTClient, logger: Logger) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.mqtt = mqtt
+        self.logger = logger
+        topics = Topics(configuration)
+        state.version = configuration.version
+        process = try kernel.createProcess(name: "gateway")
+        sid = try process.createServer()
+        cid = try process.connect(sid)
+    }
+
+    /// The last will the MQTT client must register: `{"state":"offline"}`, retained, QoS 1.
+    public static func will(for configuration: GatewayConfiguration) -> MQTTMessage {
+        MQTTMessage(topic: Topics(configuration).bridgeState, string: #"{"state":"offline"}"#, qos: 1, retain: true)
+    }
+
+    /// A copy of the gateway's status, safe to read from any thread.
+    public var status: GatewayStatus { snapshotLock.withLock { $0 } }
+
+    /// Asks the main loop to shut down in order; safe from any thread, idempotent.
+    public func requestShutdown() {
+        guard !shutdownRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        _ = try? process.send(cid, .scalar(ScalarMessage(id: GatewayOpcode.shutdown.rawValue)))
+    }
+
+    /// Runs the gateway on the calling thread until `requestShutdown`: connects to the net
+    /// server and subscribes, starts MQTT, and serves. On shutdown it unsubscribes (the Drop
+    /// handshake), publishes `offline`, disconnects and returns.
+    public func run() throws {
+        let worker = try SubscriptionWorker(process: process, mainCID: cid, logger: logger)
+        self.worker = worker
+        ticker = try HealthTicker(process: process, mainCID: cid, intervalSeconds: configuration.healthIntervalSeconds)
+        let bridge = MQTTBridge(process: process, mainCID: cid)
+        self.bridge = bridge
+        mqtt.setDelegate(bridge)
+        mqtt.subscribe(topics.control, qos: 1)
+        if configuration.discoveryEnabled { mqtt.subscribe(topics.homeAssistantStatus, qos: 1) }
+        try mqtt.start()
+        workerBusy = true
+        worker.request(.subscribe)
+        logger.info("gatewayd up", metadata: ["base_topic": "\(configuration.baseTopic)", "device_id": "\(configuration.deviceID)"])
+
+        while let envelope = try? process.receive(sid) {
+            handle(envelope)
+            snapshotLock.withLock { $0 = state }
+            if stopping && !workerBusy { break }
+        }
+        ticker?.stop()
+        worker.stop()
+        mqtt.stop(finalMessage: Self.will(for: configuration), timeout: 1.0)
+        try? process.destroyServer(sid)
+        logger.info("gatewayd down")
+    }
+
+    // MARK: Dispatch
+
+    private func handle(_ envelope: consuming MessageEnvelope) {
+        // Only the gateway's own threads (and its bouncer) hold this server's CID.
+        guard envelope.sender.pid == process.pid, let opcode = GatewayOpcode(rawValue: envelope.id) else {
+            logger.warning("Main server ignored a message", metadata: ["opcode": "\(envelope.id)"])
+            if envelope.kind == .blockingScalar { try? process.returnScalar(envelope.sender, 0) }
+            return
+        }
+        switch opcode {
+        case .wifiUpdate:
+            wifiUpdate(envelope)
+        case .mqttConnected:
+            mqttConnected()
+        case .mqttDisconnected:
+            let reason = (try? envelope.decode(TextMessage.self))?.text ?? "unknown reason"
+            mqttDisconnected(reason)
+        case .mqttMessage:
+            if let message = try? envelope.decode(InboundMQTTMessage.self) { mqttMessage(message) }
+        case .subscriptionResult:
+            if let scalar = envelope.scalar { subscriptionResult(scalar) }
+        case .healthTick:
+            publishHealth()
+        case .shutdown:
+            beginShutdown()
+        }
+    }
+
+    // MARK: Wi-Fi
+
+    private func wifiUpdate(_ envelope: borrowing MessageEnvelope) {
+        guard envelope.kind == .borrow, let ipc = try? envelope.decode(WlanStatusIpc.self) else {
+            logger.warning("Main server ignored a malformed Wi-Fi update")
+            return
+        }
+        let status = WlanStatus(ipc)
+        state.updatesReceived += 1
+        state.lastStatus = status
+        state.lastStatusAt = .now
+        state.bouncerIgnored = worker?.bouncerIgnored ?? 0
+        if publishWlanState() {
+            state.updatesPublished += 1
+        } else {
+            state.updatesDropped += 1
+        }
+    }
+
+    @discardableResult
+    private func publishWlanState() -> Bool {
+        guard let status = state.lastStatus else { return false }
+        let payload = WlanStatePayload.make(status, seq: state.updatesReceived, receivedAt: state.lastStatusAt ?? .now)
+        return publish(topics.wlanState, payload, retain: true)
+    }
+
+    // MARK: MQTT
+
+    private func mqttConnected() {
+        state.mqttConnected = true
+        state.mqttConnects += 1
+        if everConnected { state.mqttReconnects += 1 }
+        everConnected = true
+        state.mqttConnectedSince = .now
+        logger.info("MQTT connected", metadata: ["reconnects": "\(state.mqttReconnects)"])
+        // Once per (re)connect: what a consumer needs, and nothing stale from while we were away.
+        republishAll()
+        publishHealth()
+    }
+
+    private func republishAll() {
+        publish(topics.bridgeState, .object([("state", .string("online"))]), retain: true)
+        if configuration.discoveryEnabled { publishDiscovery() }
+        publishSubscriptionState()
+        publishWlanState()
+    }
+
+    private func mqttDisconnected(_ reason: String) {
+        if state.mqttConnected { logger.warning("MQTT connection lost: \(reason)") }
+        else { logger.info("MQTT not connected: \(reason)") }
+        state.mqttConnected = false
+        state.mqttLastError = reason
+    }
+
+    private func mqttMessage(_ message: InboundMQTTMessage) {
+        state.received += 1
+        if message.topic == topics.control {
+            control(message)
+        } else if configuration.discoveryEnabled, message.topic == topics.homeAssistantStatus {
+            if message.originalLength == message.payload.count,
+               String(decoding: message.payload, as: UTF8.self).trimmingWhitespace() == "online" {
+                logger.info("Home Assistant is online; republishing discovery and state")
+                republishAll()
+            }
+        }
+    }
+
+    private func publishDiscovery() {
+        for config in Discovery.configs(configuration) {
+            publish(config.topic, config.document, retain: true)
+        }
+    }
+
+    private func publishSubscriptionState() {
+        publish(topics.subscription, .object([("state", .string(state.subscribed ? "subscribed" : "unsubscribed"))]), retain: true)
+    }
+
+    private func publishHealth() {
+        state.bouncerIgnored = worker?.bouncerIgnored ?? state.bouncerIgnored
+        publish(topics.health, state.healthPayload(), retain: true)
+    }
+
+    /// Publishes at QoS 1. While the broker is away nothing is queued (that would replay a
+    /// stale burst on reconnect); the caller learns it was not published.
+    @discardableResult
+    private func publish(_ topic: String, _ payload: JSONValue, retain: Bool) -> Bool {
+        guard state.mqttConnected else { return false }
+        do {
+            try mqtt.publish(MQTTMessage(topic: topic, payload: payload.serializedBytes, qos: 1, retain: retain))
+            state.published += 1
+            return true
+        } catch .notConnected {
+            return false
+        } catch {
+            state.publishErrors += 1
+            logger.warning("Publish to \(topic) failed: \(error)")
+            return false
+        }
+    }
+
+    // MARK: Control
+
+    private func control(_ message: InboundMQTTMessage) {
+        let request: ControlRequest
+        do throws(ControlRequestError) {
+            if message.originalLength > ControlRequest.maxPayloadBytes {
+                throw ControlRequestError(
+                    "payload is \(message.originalLength) bytes, at most \(ControlRequest.maxPayloadBytes) allowed; expected subscribe, unsubscribe, status or {\"command\":…}")
+            }
+            request = try ControlRequest.parse(message.payload)
+        } catch {
+            respondError(command: error.command, error.message, transaction: error.transaction)
+            return
+        }
+        pending.append(request)
+        drainPending()
+    }
+
+    /// Answers queued requests in order; one that needs the worker waits for its result.
+    private func drainPending() {
+        while !workerBusy, !pending.isEmpty {
+            let request = pending[0]
+            switch request.command {
+            case .status:
+                pending.removeFirst()
+                respondOK(request, data: state.statusData(configuration: configuration))
+            case .subscribe where state.subscribed, .unsubscribe where !state.subscribed:
+                // Idempotent: already in the requested state, nothing changes.
+                pending.removeFirst()
+                respondOK(request, data: subscriptionData())
+            case .subscribe, .unsubscribe:
+                guard !stopping, let worker else {
+                    pending.removeFirst()
+                    respondError(command: .string(request.command.rawValue), "gatewayd is shutting down", transaction: request.transaction)
+                    continue
+                }
+                workerBusy = true
+                worker.request(request.command == .subscribe ? .subscribe : .unsubscribe)
+                return
+            }
+        }
+    }
+
+    private func subscriptionResult(_ scalar: ScalarMessage) {
+        workerBusy = false
+        let action = SubscriptionWorker.Action(rawValue: scalar.arg1)
+        let error = scalar.arg2 == 0 ? nil : XousError(code: scalar.arg2)
+        let changed = state.subscribed != (scalar.arg3 == 1)
+        state.subscribed = scalar.arg3 == 1
+        if changed {
+            logger.info("Wi-Fi push subscription \(state.subscribed ? "on" : "off")")
+            publishSubscriptionState()
+        }
+        // The request at the head of the queue is the one this result answers, if any (the
+        // first subscribe at start-up has no request).
+        if let request = pending.first, request.command != .status,
+           (action == .subscribe && request.command == .subscribe) || (action == .unsubscribe && request.command == .unsubscribe) {
+            pending.removeFirst()
+            if let error {
+                respondError(command: .string(request.command.rawValue), "the net server refused: \(error)", transaction: request.transaction)
+            } else {
+                respondOK(request, data: subscriptionData())
+            }
+        }
+        if stopping {
+            if state.subscribed, let worker {
+                workerBusy = true
+                worker.request(.unsubscribe)
+            }
+            return
+        }
+        drainPending()
+    }
+
+    private func subscriptionData() -> JSONValue {
+        .object([("subscription", .string(state.subscribed ? "subscribed" : "unsubscribed"))])
+    }
+
+    private func respondOK(_ request: ControlRequest, data: JSONValue) {
+        state.controlOK += 1
+        publish(topics.controlResponse, ControlResponse.ok(request.command, data: data, transaction: request.transaction), retain: false)
+    }
+
+    private func respondError(command: JSONValue?, _ message: String, transaction: JSONValue?) {
+        state.controlErrors += 1
+        logger.info("Control request refused: \(message)")
+        publish(topics.controlResponse, ControlResponse.error(command: command, message: message, transaction: transaction), retain: false)
+    }
+
+    // MARK: Shutdown
+
+    private func beginShutdown() {
+        guard !stopping else { return }
+        stopping = true
+        logger.info("Shutting down")
+        for request in pending {
+            respondError(command: .string(request.command.rawValue), "gatewayd is shutting down", transaction: request.transaction)
+        }
+        pending.removeAll()
+        if !workerBusy, state.subscribed, let worker {
+            workerBusy = true
+            worker.request(.unsubscribe)
+        }
+    }
+}

@@ -1,0 +1,100 @@
+public import GatewayJSON
+public import NetServer
+
+/// What the gateway is doing, as the main server last saw it: the source of the `status`
+/// control response, `bridge/health` and (later) `gatewayctl status`.
+public struct GatewayStatus: Sendable, Hashable {
+    /// The gateway's version.
+    public var version: String = gatewayVersion
+    /// When the gateway started.
+    public var startedAt: WallClockTime = .now
+    /// Whether the MQTT connection is up.
+    public var mqttConnected = false
+    /// When it last came up (wall clock), if ever.
+    public var mqttConnectedSince: WallClockTime?
+    /// Successful connections after the first.
+    public var mqttReconnects = 0
+    /// Successful connections.
+    public var mqttConnects = 0
+    /// Why the connection last went down or failed, if it did.
+    public var mqttLastError: String?
+    /// Messages published.
+    public var published = 0
+    /// Publishes refused by the client library (not counting those skipped while offline).
+    public var publishErrors = 0
+    /// Messages received on subscribed topics.
+    public var received = 0
+    /// Whether the Wi-Fi push subscription is on.
+    public var subscribed = false
+    /// The last Wi-Fi status and when it arrived.
+    public var lastStatus: WlanStatus?
+    /// When `lastStatus` arrived.
+    public var lastStatusAt: WallClockTime?
+    /// Wi-Fi updates received through the bouncer (the `seq` of the last one).
+    public var updatesReceived = 0
+    /// Updates published to `<base>/wlan/state`.
+    public var updatesPublished = 0
+    /// Updates not published because the broker was away (the latest is republished on reconnect).
+    public var updatesDropped = 0
+    /// Messages the bouncer refused.
+    public var bouncerIgnored = 0
+    /// Control requests answered `ok`.
+    public var controlOK = 0
+    /// Control requests answered `error`.
+    public var controlErrors = 0
+
+    /// Seconds since start.
+    public func uptimeSeconds(now: WallClockTime = .now) -> Int {
+        Int((now.millisecondsSinceEpoch - startedAt.millisecondsSinceEpoch) / 1000)
+    }
+
+    /// The `<base>/bridge/health` payload.
+    public func healthPayload(now: WallClockTime = .now) -> JSONValue {
+        .object([
+            ("uptime_s", .int(uptimeSeconds(now: now))),
+            ("version", .string(version)),
+            ("mqtt", .object([
+                ("connected", .bool(mqttConnected)),
+                ("connects", .int(mqttConnects)),
+                ("reconnects", .int(mqttReconnects)),
+                ("published", .int(published)),
+                ("publish_errors", .int(publishErrors)),
+                ("received", .int(received)),
+            ])),
+            ("net", .object([
+                ("subscribed", .bool(subscribed)),
+                ("updates_received", .int(updatesReceived)),
+                ("updates_published", .int(updatesPublished)),
+                ("updates_dropped", .int(updatesDropped)),
+                ("bouncer_ignored", .int(bouncerIgnored)),
+            ])),
+            ("control", .object([
+                ("requests", .int(controlOK + controlErrors)),
+                ("ok", .int(controlOK)),
+                ("errors", .int(controlErrors)),
+            ])),
+        ])
+    }
+
+    /// The `data` of a `status` control response.
+    public func statusData(configuration: GatewayConfiguration, now: WallClockTime = .now) -> JSONValue {
+        let wlan: JSONValue = lastStatus.map { status in
+            WlanStatePayload.make(status, seq: updatesReceived, receivedAt: lastStatusAt ?? now)
+        } ?? .null
+        return .object([
+            ("version", .string(version)),
+            ("uptime_s", .int(uptimeSeconds(now: now))),
+            ("base_topic", .string(configuration.baseTopic)),
+            ("device_id", .string(configuration.deviceID)),
+            ("subscription", .string(subscribed ? "subscribed" : "unsubscribed")),
+            ("mqtt", .object([
+                ("connected", .bool(mqttConnected)),
+                ("connected_since", mqttConnectedSince.map { .string($0.iso8601) } ?? .null),
+                ("reconnects", .int(mqttReconnects)),
+                ("last_error", mqttLastError.map { .string($0) } ?? .null),
+            ])),
+            ("wlan", wlan),
+            ("counters", healthPayload(now: now)),
+        ])
+    }
+}

@@ -1,0 +1,21 @@
+/// Receives the client's events.
+///
+/// Every method is called on the client's network thread, one at a time and in order. Keep
+/// handlers short (the gateway forwards each event as an IPC message to its main server):
+/// while a handler runs, no packet is read or written and keepalive pings wait. Calling
+/// `publish` and `subscribe` from a handler is fine; calling `stop` from one is allowed but
+/// cannot wait for the final message's acknowledgement (see `MQTTClient.stop`). No method is
+/// called once `stop` has begun.
+public protocol MQTTClientDelegate: AnyObject, Sendable {
+    /// The broker accepted a connection (CONNACK 0); remembered subscriptions have already been
+    /// sent again. Publish the birth message (`online`) and current state from here.
+    func mqttDidConnect(_ client: MQTTClient)
+
+    /// A connection attempt failed or an established connection ended; the client retries by
+    /// itself after a back-off delay. `reason` is for humans, e.g. "connection refused: not
+    /// authorised" or "connect to 127.0.0.1:1883 failed: Connection refused".
+    func mqttDidDisconnect(_ client: MQTTClient, reason: String)
+
+    /// A message arrived on a subscribed topic.
+    func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8])
+}

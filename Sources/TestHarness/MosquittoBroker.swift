@@ -1,0 +1,279 @@
+public import Glibc
+
+/// A real mosquitto broker on a free loopback port, run as a child process for integration tests.
+///
+/// Self-contained (Glibc only) so it can be copied into any test target. It writes a minimal
+/// configuration (`listener <port> 127.0.0.1`, `allow_anonymous true`, `persistence false`,
+/// plus any extra lines) into a fresh temporary directory, starts `mosquitto -c <conf>`, and
+/// waits until the port accepts connections. `stop()`, `kill()`, `suspend()`/`resume()` and
+/// `restart()` (same port) simulate the broker's life; the directory is removed on deinit.
+///
+/// A missing broker is an error that says how to install it: tests must fail, not skip.
+public final class MosquittoBroker: @unchecked Sendable {
+    /// Why the broker could not be started or a helper could not run.
+    public struct Failure: Error, CustomStringConvertible {
+        /// What went wrong, with the broker's log tail where there is one.
+        public let description: String
+        /// A failure that says `description`.
+        public init(description: String) { self.description = description }
+    }
+
+    /// The loopback port the broker listens on (kept across restarts).
+    public let port: Int
+    /// The temporary directory holding the configuration, the log and any files tests add.
+    public let directory: String
+    /// Path of the configuration file.
+    public var configurationPath: String { directory + "/mosquitto.conf" }
+    /// Path of the file the broker's stdout and stderr go to.
+    public var logPath: String { directory + "/mosquitto.log" }
+    /// Whether a broker process is running (or suspended).
+    public var isRunning: Bool { processID != nil }
+
+    private let executable: String
+    private var extraLines: [String]
+    private var processID: pid_t?
+
+    /// Writes the configuration and starts the broker.
+    /// - Parameters:
+    ///   - extraConfiguration: lines appended to the configuration (e.g. `allow_anonymous false`).
+    ///   - port: a specific port (e.g. one a client already retries); by default a free one.
+    ///   - start: false to only prepare, so a test can start the broker later.
+    public init(extraConfiguration: [String] = [], port: Int? = nil, start: Bool = true) throws(Failure) {
+        guard let executable = Self.findExecutable("mosquitto", preferring: "/usr/sbin/mosquitto") else {
+            throw Failure(description:
+                "mosquitto broker not found (looked at /usr/sbin/mosquitto and on PATH): install it with `apt-get install mosquitto`")
+        }
+        self.executable = executable
+        if let port { self.port = port } else { self.port = try Self.freeLoopbackPort() }
+        self.extraLines = extraConfiguration
+        var template = Array("/tmp/mosquitto-test-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw Failure(description: "mkdtemp failed: \(Self.errorText())") }
+        directory = String(cString: made)
+        try writeConfiguration()
+        if start { try self.start() }
+    }
+
+    deinit {
+        kill()
+        removeDirectory()
+    }
+
+    /// Replaces the extra configuration lines; takes effect at the next start or restart.
+    public func setExtraConfiguration(_ lines: [String]) throws(Failure) {
+        extraLines = lines
+        try writeConfiguration()
+    }
+
+    /// Starts the broker and waits (up to `timeout` seconds) until its port accepts connections.
+    public func start(timeout: Double = 5) throws(Failure) {
+        guard processID == nil else { return }
+        processID = try Self.spawn([executable, "-c", configurationPath], output: logPath)
+        let deadline = Self.now() + timeout
+        while Self.now() < deadline {
+            if Self.portAcceptsConnections(port) { return }
+            var status: Int32 = 0
+            if let pid = processID, waitpid(pid, &status, WNOHANG) == pid {
+                processID = nil
+                throw Failure(description: "mosquitto exited during start-up (status \(status)); log:\n\(logTail())")
+            }
+            usleep(10_000)
+        }
+        kill()
+        throw Failure(description: "mosquitto did not listen on 127.0.0.1:\(port) within \(timeout) s; log:\n\(logTail())")
+    }
+
+    /// Stops the broker gracefully (SIGTERM) and waits for it to exit.
+    public func stop() { end(with: SIGTERM) }
+
+    /// Kills the broker (SIGKILL): no goodbye to clients, as in a crash or power loss.
+    public func kill() { end(with: SIGKILL) }
+
+    /// Freezes the broker (SIGSTOP): connections stay open but nothing is read or answered.
+    public func suspend() { if let processID { _ = Glibc.kill(processID, SIGSTOP) } }
+
+    /// Thaws a suspended broker (SIGCONT).
+    public func resume() { if let processID { _ = Glibc.kill(processID, SIGCONT) } }
+
+    /// Stops (SIGTERM) and starts the broker again on the same port, re-reading the configuration.
+    public func restart() throws(Failure) {
+        stop()
+        try start()
+    }
+
+    /// Writes `contents` to `name` inside the broker's directory and returns the path.
+    @discardableResult
+    public func writeFile(_ name: String, contents: String) throws(Failure) -> String {
+        let path = directory + "/" + name
+        guard let file = fopen(path, "w") else { throw Failure(description: "cannot write \(path): \(Self.errorText())") }
+        defer { fclose(file) }
+        guard fputs(contents, file) >= 0 else { throw Failure(description: "cannot write \(path): \(Self.errorText())") }
+        return path
+    }
+
+    /// Creates (or replaces) a mosquitto password file in the broker's directory with one user,
+    /// using `mosquitto_passwd -b -c`, and returns its path.
+    @discardableResult
+    public func writePasswordFile(_ name: String = "passwords", user: String, password: String) throws(Failure) -> String {
+        guard let tool = Self.findExecutable("mosquitto_passwd", preferring: "/usr/bin/mosquitto_passwd") else {
+            throw Failure(description: "mosquitto_passwd not found: install it with `apt-get install mosquitto`")
+        }
+        let path = directory + "/" + name
+        unlink(path)
+        let pid = try Self.spawn([tool, "-b", "-c", path, user, password], output: directory + "/mosquitto_passwd.log")
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        guard status == 0 else { throw Failure(description: "mosquitto_passwd failed with status \(status)") }
+        return path
+    }
+
+    /// The last lines the broker logged, for failure messages.
+    public func logTail(maxBytes: Int = 2000) -> String {
+        guard let file = fopen(logPath, "r") else { return "(no log)" }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count <= 0 { break }
+            bytes += buffer[..<count]
+        }
+        return String(decoding: bytes.suffix(maxBytes), as: UTF8.self)
+    }
+
+    // MARK: - Helpers
+
+    private func writeConfiguration() throws(Failure) {
+        let lines = [
+            "listener \(port) 127.0.0.1",
+            "allow_anonymous true",
+            "persistence false",
+            "log_dest stderr",
+        ] + (geteuid() == 0 ? [
+            // Started as root, mosquitto drops to user "mosquitto" before it reads files such
+            // as password_file, which then cannot be read in our 0700 temporary directory.
+            "user root",
+        ] : []) + extraLines
+        try writeFile("mosquitto.conf", contents: lines.joined(separator: "\n") + "\n")
+    }
+
+    private func end(with signal: Int32) {
+        guard let pid = processID else { return }
+        _ = Glibc.kill(pid, SIGCONT)  // a suspended broker would not act on SIGTERM
+        _ = Glibc.kill(pid, signal)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        processID = nil
+    }
+
+    private func removeDirectory() {
+        guard let dir = opendir(directory) else { return }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { unlink(directory + "/" + name) }
+        }
+        closedir(dir)
+        rmdir(directory)
+    }
+
+    /// A port that was free a moment ago: bind 127.0.0.1:0, read the port back, close.
+    public static func freeLoopbackPort() throws(Failure) -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw Failure(description: "socket failed: \(errorText())") }
+        defer { close(descriptor) }
+        var address = loopbackAddress(port: 0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw Failure(description: "bind failed: \(errorText())") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard named == 0 else { throw Failure(description: "getsockname failed: \(errorText())") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Whether a TCP connection to 127.0.0.1:`port` succeeds right now.
+    public static func portAcceptsConnections(_ port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = loopbackAddress(port: port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    /// `sockaddr_in` for 127.0.0.1:`port`.
+    public static func loopbackAddress(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        return address
+    }
+
+    /// Spawns `arguments` with stdout and stderr appended to `output` and no other inherited
+    /// descriptor: a broker holding a copy of a test client's socket would keep that
+    /// connection alive after the client closed it.
+    public static func spawn(_ arguments: [String], output: String) throws(Failure) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        closeInheritedDescriptors(&actions)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
+        guard result == 0 else {
+            throw Failure(description: "cannot run \(arguments[0]): \(String(cString: strerror(result)))")
+        }
+        return pid
+    }
+
+    /// Adds "close every descriptor from 3 up" to `actions` with glibc's
+    /// `posix_spawn_file_actions_addclosefrom_np` (2.34+), looked up at run time because its
+    /// declaration needs `_GNU_SOURCE`, which Swift's Glibc module does not define. Without it,
+    /// the descriptors of /proc/self/fd are closed one by one instead.
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+            return
+        }
+        guard let dir = opendir("/proc/self/fd") else { return }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if let descriptor = Int32(name), descriptor > 2, descriptor != dirfd(dir) {
+                posix_spawn_file_actions_addclose(&actions, descriptor)
+            }
+        }
+    }
+
+    /// `preferred` if it is executable, else the first `name` on PATH.
+    public static func findExecutable(_ name: String, preferring preferred: String) -> String? {
+        if access(preferred, X_OK) == 0 { return preferred }
+        guard let path = getenv("PATH") else { return nil }
+        for directory in String(cString: path).split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+
+    private static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    private static func errorText() -> String { String(cString: strerror(errno)) }
+}

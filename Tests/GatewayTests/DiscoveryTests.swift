@@ -1,0 +1,84 @@
+import Gateway
+import GatewayJSON
+import NetServer
+import Testing
+
+@Suite("Home Assistant discovery documents")
+struct DiscoveryTests {
+    let configuration = GatewayConfiguration(baseTopic: "wg", deviceID: "pi4", discoveryPrefix: "ha", version: "9.9.9")
+    var configs: [Discovery.Config] { Discovery.configs(configuration) }
+
+    @Test("the six entities of the contract, at <prefix>/<component>/<id>/<object>/config")
+    func sixEntities() {
+        #expect(configs.map { "\($0.component)/\($0.object)" } == [
+            "sensor/rssi", "sensor/ssid", "sensor/link_state", "sensor/ipv4_address",
+            "binary_sensor/connected", "switch/push_subscription",
+        ])
+        for config in configs {
+            #expect(config.topic == "ha/\(config.component)/pi4/\(config.object)/config")
+        }
+    }
+
+    @Test("every entity has a unique_id without the base topic, availability, one device and an origin")
+    func commonBlocks() {
+        for config in configs {
+            let document = config.document
+            #expect(document["unique_id"] == .string("pi4_\(config.object)"))
+            #expect(document["name"]?.stringValue?.isEmpty == false)
+            #expect(document["availability"] == [["topic": "wg/bridge/state", "value_template": "{{ value_json.state }}"]])
+            #expect(document["availability_topic"] == nil)
+            #expect(document["device"]?["identifiers"] == ["gatewayd_pi4"])
+            #expect(document["device"]?["sw_version"] == "9.9.9")
+            #expect(document["origin"]?["name"] == "gatewayd")
+            #expect(document["origin"]?["sw_version"] == "9.9.9")
+        }
+        #expect(Set(configs.map { $0.document["unique_id"]! }).count == 6)
+    }
+
+    @Test("the RSSI sensor is a diagnostic signal_strength measurement in dBm")
+    func rssi() throws {
+        let rssi = try #require(configs.first { $0.object == "rssi" }).document
+        #expect(rssi["state_topic"] == "wg/wlan/state")
+        #expect(rssi["device_class"] == "signal_strength")
+        #expect(rssi["unit_of_measurement"] == "dBm")
+        #expect(rssi["state_class"] == "measurement")
+        #expect(rssi["entity_category"] == "diagnostic")
+        #expect(rssi["value_template"] == "{{ value_json.rssi_dbm }}")
+    }
+
+    @Test("the link state sensor is an enum with the eight names as options")
+    func linkState() throws {
+        let link = try #require(configs.first { $0.object == "link_state" }).document
+        #expect(link["device_class"] == "enum")
+        #expect(link["options"] == .array(LinkState.allCases.map { .string($0.name) }))
+    }
+
+    @Test("connected is a connectivity binary sensor whose template yields its payloads")
+    func connected() throws {
+        let connected = try #require(configs.first { $0.object == "connected" }).document
+        #expect(connected["device_class"] == "connectivity")
+        #expect(connected["payload_on"] == "ON")
+        #expect(connected["payload_off"] == "OFF")
+        #expect(connected["value_template"]?.stringValue?.contains("value_json.connected") == true)
+    }
+
+    @Test("the push_subscription switch commands the control topic and reads bridge/subscription")
+    func pushSwitch() throws {
+        let push = try #require(configs.first { $0.object == "push_subscription" }).document
+        #expect(push["command_topic"] == "wg/control")
+        #expect(push["payload_on"] == "subscribe")
+        #expect(push["payload_off"] == "unsubscribe")
+        #expect(push["state_topic"] == "wg/bridge/subscription")
+        #expect(push["value_template"] == "{{ value_json.state }}")
+        #expect(push["state_on"] == "subscribed")
+        #expect(push["state_off"] == "unsubscribed")
+    }
+
+    @Test("changing the base topic changes topics but never unique ids")
+    func uniqueIDsIgnoreBaseTopic() {
+        var other = configuration
+        other.baseTopic = "elsewhere"
+        #expect(Discovery.configs(other).map { $0.document["unique_id"] } == configs.map { $0.document["unique_id"] })
+        #expect(Discovery.configs(other)[0].document["state_topic"] == "elsewhere/wlan/state")
+    }
+}

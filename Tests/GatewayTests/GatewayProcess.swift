@@ -1,0 +1,154 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import GatewayJSON
+import Logging
+import MQTT
+import TestHarness
+import Testing
+import XousIPC
+
+/// gatewayd run as a child process, as a user runs it: the binary built next to this test bundle.
+final class GatewayProcess: @unchecked Sendable {
+    let logPath: String
+    private(set) var pid: pid_t?
+    private(set) var exitStatus: Int32?
+
+    /// The gatewayd binary beside the running test executable.
+    static var executable: String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        let path = count > 0 ? String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        return directory + "/gatewayd"
+    }
+
+    init(broker: MosquittoBroker, _ arguments: [String], logName: String = "gatewayd.log") throws {
+        logPath = broker.directory + "/" + logName
+        let executable = Self.executable
+        guard access(executable, X_OK) == 0 else {
+            throw MosquittoBroker.Failure(description: "gatewayd not built at \(executable); run `swift build` first")
+        }
+        pid = try MosquittoBroker.spawn(
+            [executable, "--mqtt-server", "mqtt://127.0.0.1:\(broker.port)", "--device-id", "testdev",
+             "--log-level", "trace"] + arguments,
+            output: logPath)
+    }
+
+    deinit { kill(SIGKILL) }
+
+    /// Sends `signal`.
+    func kill(_ signal: Int32) {
+        if let pid, exitStatus == nil { _ = Glibc.kill(pid, signal) }
+        if signal == SIGKILL { _ = waitForExit(timeout: 5) }
+    }
+
+    /// Waits for the process to end; its exit status, or nil on time-out (or a signal: 128 + n).
+    func waitForExit(timeout: Double) -> Int32? {
+        guard let pid else { return exitStatus }
+        let deadline = MonotonicInstant.now.adding(milliseconds: UInt64(timeout * 1000))
+        while MonotonicInstant.now < deadline {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+                exitStatus = code
+                self.pid = nil
+                return code
+            }
+            usleep(5000)
+        }
+        return nil
+    }
+
+    /// Everything gatewayd logged so far.
+    var log: String {
+        guard let file = fopen(logPath, "r") else { return "" }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = fread(&chunk, 1, chunk.count, file)
+            if count <= 0 { break }
+            bytes += chunk[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// An independent MQTT client that watches everything under `#` (and can publish).
+final class Observer: @unchecked Sendable {
+    let client: MQTTClient
+    let recorder = EventRecorder()
+
+    init(broker: MosquittoBroker, name: String = "observer", subscribeTo topic: String = "#") throws {
+        var configuration = MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "\(name)-\(getpid())")
+        configuration.reconnectDelayMax = 1
+        client = try MQTTClient(configuration: configuration, logger: Logger(label: name))
+        client.setDelegate(recorder)
+        client.subscribe(topic, qos: 1)
+        try client.start()
+        guard recorder.wait(timeout: 5, until: { $0.connects > 0 }) else {
+            throw MosquittoBroker.Failure(description: "observer could not connect to the broker")
+        }
+        // The subscription is made on connect; give the SUBACK a moment.
+        pause(0.1)
+    }
+
+    deinit { client.stop() }
+
+    func publish(_ topic: String, _ payload: [UInt8]) throws {
+        try client.publish(MQTTMessage(topic: topic, payload: payload, qos: 1, retain: false))
+    }
+
+    func publish(_ topic: String, _ text: String) throws { try publish(topic, Array(text.utf8)) }
+
+    func payloads(_ topic: String) -> [String] { recorder.payloads(on: topic) }
+
+    /// The JSON documents seen on `topic`, in order.
+    func documents(_ topic: String) -> [JSONValue] { payloads(topic).compactMap { try? JSONParser.parse($0) } }
+
+    /// Waits until `topic` has carried at least `count` messages.
+    @discardableResult
+    func waitFor(_ topic: String, count: Int = 1, timeout: Double = 10) -> Bool {
+        recorder.wait(timeout: timeout) { $0.payloads(on: topic).count >= count }
+    }
+
+    /// Waits for a message on `topic` whose JSON satisfies `predicate`.
+    @discardableResult
+    func waitFor(_ topic: String, timeout: Double = 10, where predicate: @escaping (JSONValue) -> Bool) -> Bool {
+        recorder.wait(timeout: timeout) { snapshot in
+            snapshot.payloads(on: topic).contains { (try? JSONParser.parse($0)).map(predicate) ?? false }
+        }
+    }
+
+    var allMessages: [(topic: String, payload: String)] { recorder.snapshot.messages }
+}
+
+/// True when `text` holds something shaped like a SID: a long run of hex digits, a SID printed
+/// other than redacted, or four large numbers in a row.
+func looksLikeSID(_ text: String) -> Bool {
+    var run = 0
+    for byte in text.utf8 {
+        let hex = (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 70) || (byte >= 97 && byte <= 102)
+        run = hex ? run + 1 : 0
+        if run >= 16 { return true }
+    }
+    var rest = Substring(text)
+    while let range = rest.firstRange(of: "SID(") {
+        if !rest[range.upperBound...].hasPrefix("redacted)") { return true }
+        rest = rest[range.upperBound...]
+    }
+    // Four numbers of six or more digits separated only by punctuation: SID words as numbers.
+    var bigNumbers = 0
+    var digits = 0
+    for character in text + " " {
+        if character.isNumber {
+            digits += 1
+        } else {
+            if digits >= 6 { bigNumbers += 1 } else if digits > 0 || character.isLetter { bigNumbers = 0 }
+            digits = 0
+            if bigNumbers >= 4 { return true }
+        }
+    }
+    return false
+}

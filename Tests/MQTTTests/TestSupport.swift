@@ -1,0 +1,130 @@
+import Logging
+import MQTT
+import XousIPC
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Collects a client's events so that tests can wait for them.
+final class EventRecorder: MQTTClientDelegate, @unchecked Sendable {
+    /// Everything recorded so far.
+    struct Snapshot {
+        var connects = 0
+        var reasons: [String] = []
+        var messages: [(topic: String, payload: String)] = []
+
+        func payloads(on topic: String) -> [String] {
+            messages.filter { $0.topic == topic }.map(\.payload)
+        }
+    }
+
+    private let lock = ConditionLock()
+    private var events = Snapshot()
+
+    var snapshot: Snapshot { lock.withLock { events } }
+    var connects: Int { snapshot.connects }
+    var reasons: [String] { snapshot.reasons }
+    func payloads(on topic: String) -> [String] { snapshot.payloads(on: topic) }
+
+    func mqttDidConnect(_ client: MQTTClient) {
+        lock.withLock { events.connects += 1; lock.broadcast() }
+    }
+
+    func mqttDidDisconnect(_ client: MQTTClient, reason: String) {
+        lock.withLock { events.reasons.append(reason); lock.broadcast() }
+    }
+
+    func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8]) {
+        lock.withLock {
+            events.messages.append((topic, String(decoding: payload, as: UTF8.self)))
+            lock.broadcast()
+        }
+    }
+
+    /// Waits until `condition` holds for the recorded events, or `timeout` seconds pass.
+    func wait(timeout: Double = 5, until condition: (Snapshot) -> Bool) -> Bool {
+        let deadline = MonotonicInstant.now.adding(milliseconds: UInt64(timeout * 1000))
+        return lock.withLock {
+            while !condition(events) {
+                if !lock.wait(until: deadline) { return condition(events) }
+            }
+            return true
+        }
+    }
+
+    /// Waits for a message with `payload` on `topic`.
+    func waitForMessage(_ topic: String, _ payload: String, timeout: Double = 5) -> Bool {
+        wait(timeout: timeout) { $0.payloads(on: topic).contains(payload) }
+    }
+}
+
+/// Polls `condition` every 10 ms until it holds or `timeout` seconds pass (tests only).
+func eventually(timeout: Double = 5, _ condition: () -> Bool) -> Bool {
+    let deadline = MonotonicInstant.now.adding(milliseconds: UInt64(timeout * 1000))
+    while MonotonicInstant.now < deadline {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
+}
+
+/// Sleeps for `seconds` (tests only: gives a wrong behaviour the chance to show itself).
+func pause(_ seconds: Double) {
+    usleep(UInt32(seconds * 1_000_000))
+}
+
+/// Seconds `body` took.
+func measure(_ body: () -> Void) -> Double {
+    let start = MonotonicInstant.now
+    body()
+    return Double(MonotonicInstant.now.nanoseconds(since: start)) / 1e9
+}
+
+/// A logger that prints only when MQTT_TEST_LOG is set (to a level such as `trace`).
+func testLogger(_ label: String) -> Logger {
+    guard let level = getenv("MQTT_TEST_LOG").flatMap({ Logger.Level(rawValue: String(cString: $0)) }) else {
+        return Logger(label: label, factory: { _ in SwiftLogNoOpLogHandler() })
+    }
+    var logger = Logger(label: label, factory: { StreamLogHandler.standardError(label: $0) })
+    logger.logLevel = level
+    return logger
+}
+
+/// A client id unique within this test run.
+func uniqueClientID(_ prefix: String) -> String {
+    "\(prefix)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+}
+
+/// A fresh topic prefix, so that retained messages of one test never reach another.
+func uniqueTopic(_ name: String) -> String {
+    "test/\(name)/\(UInt32.random(in: 0...UInt32.max))"
+}
+
+/// A started client on 127.0.0.1:`port` with fast reconnects, and its recorder.
+func startClient(
+    port: Int, name: String, configure: (inout MQTTConfiguration) -> Void = { _ in }
+) throws -> (MQTTClient, EventRecorder) {
+    var configuration = MQTTConfiguration(host: "127.0.0.1", port: port, clientID: uniqueClientID(name))
+    configuration.reconnectDelayInitial = 0.05
+    configuration.reconnectDelayMax = 0.2
+    configure(&configuration)
+    let client = try MQTTClient(configuration: configuration, logger: testLogger(name))
+    let recorder = EventRecorder()
+    client.setDelegate(recorder)
+    try client.start()
+    return (client, recorder)
+}
+
+/// Whether the kernel thread `id` of this process still exists.
+func threadExists(_ id: Int32) -> Bool {
+    access("/proc/self/task/\(id)", F_OK) == 0
+}
+
+/// The name of kernel thread `id` of this process, if it exists.
+func threadName(_ id: Int32) -> String? {
+    guard let file = fopen("/proc/self/task/\(id)/comm", "r") else { return nil }
+    defer { fclose(file) }
+    var buffer = [CChar](repeating: 0, count: 32)
+    guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+    return String(decoding: buffer.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

@@ -75,7 +75,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MQTTTests",
-            dependencies: ["MQTT", "XousIPC", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MQTT", "XousIPC", "TestHarness", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

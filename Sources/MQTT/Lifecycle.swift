@@ -9,6 +9,7 @@ import Musl
 
 /// Starting and stopping the network thread.
 extension ClientCore {
+    /// Starts the network thread once; see `MQTTClient.start`.
     func start() throws(MQTTError) {
         AbandonedThreads.shared.reap()
         try stateLock.withLock { () throws(MQTTError) in

@@ -25,6 +25,7 @@ extension ClientCore {
     /// up after one keepalive period and so do we).
     static let connackTimeoutWithoutKeepalive = 30
 
+    /// Runs on the "mqtt-net" thread from `start` until a stop request is seen.
     func runNetworkThread() {
         stateLock.withLock {
             networkThreadHandle = pthread_self()

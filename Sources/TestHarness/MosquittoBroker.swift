@@ -89,7 +89,26 @@ public final class MosquittoBroker: @unchecked Sendable {
     public func kill() { end(with: SIGKILL) }
 
     /// Freezes the broker (SIGSTOP): connections stay open but nothing is read or answered.
-    public func suspend() { if let processID { _ = Glibc.kill(processID, SIGSTOP) } }
+    /// Returns once the kernel reports the process stopped (SIGSTOP is asynchronous: a broker
+    /// still running for a moment would process what a test sends "while frozen").
+    public func suspend() {
+        guard let processID else { return }
+        _ = Glibc.kill(processID, SIGSTOP)
+        let deadline = Self.now() + 2
+        while Self.now() < deadline, Self.processState(processID) != "T" { usleep(1_000) }
+    }
+
+    /// The state letter of `/proc/<pid>/stat` (R, S, T, Z, …), if readable.
+    private static func processState(_ pid: pid_t) -> Character? {
+        guard let file = fopen("/proc/\(pid)/stat", "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 512)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // "pid (comm) S ...": the state follows the last ')'.
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        return text[text.index(after: close)...].first { $0 != " " }
+    }
 
     /// Thaws a suspended broker (SIGCONT).
     public func resume() { if let processID { _ = Glibc.kill(processID, SIGCONT) } }
@@ -156,12 +175,20 @@ public final class MosquittoBroker: @unchecked Sendable {
         try writeFile("mosquitto.conf", contents: lines.joined(separator: "\n") + "\n")
     }
 
+    /// Sends `signal` and reaps the broker; one that has not exited after 5 s is killed, so a
+    /// test can never hang here.
     private func end(with signal: Int32) {
         guard let pid = processID else { return }
-        _ = Glibc.kill(pid, SIGCONT)  // a suspended broker would not act on SIGTERM
         _ = Glibc.kill(pid, signal)
+        // A suspended broker acts on SIGTERM only once resumed. Never resume before SIGKILL:
+        // for that instant it would process what it was sent while frozen.
+        if signal != SIGKILL { _ = Glibc.kill(pid, SIGCONT) }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let deadline = Self.now() + 5
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if Self.now() > deadline { _ = Glibc.kill(pid, SIGKILL) }
+            usleep(5_000)
+        }
         processID = nil
     }
 
@@ -226,10 +253,24 @@ public final class MosquittoBroker: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         closeInheritedDescriptors(&actions)
+        // The child inherits the spawning thread's signal mask and ignored signals: a Swift
+        // Testing worker thread blocks SIGTERM (the broker would then never stop) and
+        // libmosquitto ignores SIGPIPE. Start the child with an empty mask and all defaults.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        posix_spawnattr_setsigmask(&attributes, &signals)
+        sigfillset(&signals)
+        sigdelset(&signals, SIGKILL)
+        sigdelset(&signals, SIGSTOP)
+        posix_spawnattr_setsigdefault(&attributes, &signals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
+        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, environ)
         guard result == 0 else {
             throw Failure(description: "cannot run \(arguments[0]): \(String(cString: strerror(result)))")
         }

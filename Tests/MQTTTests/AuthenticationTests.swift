@@ -1,4 +1,5 @@
 import MQTT
+import TestHarness
 import Testing
 
 /// Username and password against a broker with `allow_anonymous false` and a password file.

@@ -1,4 +1,5 @@
 @testable import MQTT
+import TestHarness
 import Testing
 
 @Suite("Client lifecycle without a broker")

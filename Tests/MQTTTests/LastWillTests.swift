@@ -1,4 +1,5 @@
 @testable import MQTT
+import TestHarness
 import Testing
 
 /// The last will as the broker sees it: published when the connection dies, not after a clean stop.

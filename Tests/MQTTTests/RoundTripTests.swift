@@ -1,4 +1,5 @@
 import MQTT
+import TestHarness
 import Testing
 
 /// Publish/subscribe against a real mosquitto, observed by a second, independent client.

@@ -1,77 +1,10 @@
 import Logging
 import MQTT
+import TestHarness
 import XousIPC
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// Collects a client's events so that tests can wait for them.
-final class EventRecorder: MQTTClientDelegate, @unchecked Sendable {
-    /// Everything recorded so far.
-    struct Snapshot {
-        var connects = 0
-        var reasons: [String] = []
-        var messages: [(topic: String, payload: String)] = []
-
-        func payloads(on topic: String) -> [String] {
-            messages.filter { $0.topic == topic }.map(\.payload)
-        }
-    }
-
-    private let lock = ConditionLock()
-    private var events = Snapshot()
-
-    var snapshot: Snapshot { lock.withLock { events } }
-    var connects: Int { snapshot.connects }
-    var reasons: [String] { snapshot.reasons }
-    func payloads(on topic: String) -> [String] { snapshot.payloads(on: topic) }
-
-    func mqttDidConnect(_ client: MQTTClient) {
-        lock.withLock { events.connects += 1; lock.broadcast() }
-    }
-
-    func mqttDidDisconnect(_ client: MQTTClient, reason: String) {
-        lock.withLock { events.reasons.append(reason); lock.broadcast() }
-    }
-
-    func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8]) {
-        lock.withLock {
-            events.messages.append((topic, String(decoding: payload, as: UTF8.self)))
-            lock.broadcast()
-        }
-    }
-
-    /// Waits until `condition` holds for the recorded events, or `timeout` seconds pass.
-    func wait(timeout: Double = 5, until condition: (Snapshot) -> Bool) -> Bool {
-        let deadline = MonotonicInstant.now.adding(milliseconds: UInt64(timeout * 1000))
-        return lock.withLock {
-            while !condition(events) {
-                if !lock.wait(until: deadline) { return condition(events) }
-            }
-            return true
-        }
-    }
-
-    /// Waits for a message with `payload` on `topic`.
-    func waitForMessage(_ topic: String, _ payload: String, timeout: Double = 5) -> Bool {
-        wait(timeout: timeout) { $0.payloads(on: topic).contains(payload) }
-    }
-}
-
-/// Polls `condition` every 10 ms until it holds or `timeout` seconds pass (tests only).
-func eventually(timeout: Double = 5, _ condition: () -> Bool) -> Bool {
-    let deadline = MonotonicInstant.now.adding(milliseconds: UInt64(timeout * 1000))
-    while MonotonicInstant.now < deadline {
-        if condition() { return true }
-        usleep(10_000)
-    }
-    return condition()
-}
-
-/// Sleeps for `seconds` (tests only: gives a wrong behaviour the chance to show itself).
-func pause(_ seconds: Double) {
-    usleep(UInt32(seconds * 1_000_000))
-}
 
 /// Seconds `body` took.
 func measure(_ body: () -> Void) -> Double {

@@ -1,5 +1,6 @@
 @testable import NetServer
 import Testing
+import XousIPC
 
 @Suite struct WifiScenarioDefaultTests {
     @Test func splitMix64MatchesTheReferenceOutput() {

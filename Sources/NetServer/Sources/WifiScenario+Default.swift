@@ -1,3 +1,5 @@
+import XousIPC
+
 extension WifiScenario {
     /// The built-in scenario, the same for the same `seed`: disconnected, connecting to
     /// `XousNet`, connected with a DHCP lease (MAC `02:00:5e:…`, address `192.168.1.x`, gateway
@@ -39,25 +41,3 @@ extension WifiScenario {
     }
 }
 
-/// Steele, Lea and Flood's SplitMix64: a tiny generator whose output is fixed by its seed on
-/// every platform and Swift version, which the system generator and `random(in:using:)` are not.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A value in `range`; the modulo bias is below 2^-50 for the small ranges used here.
-    mutating func next(in range: ClosedRange<Int>) -> Int {
-        range.lowerBound + Int(next() % UInt64(range.count))
-    }
-
-    mutating func nextByte() -> UInt8 { UInt8(truncatingIfNeeded: next() >> 56) }
-}

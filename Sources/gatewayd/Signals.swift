@@ -9,6 +9,10 @@ enum Signals {
     /// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts later. Call
     /// first thing, before any thread exists.
     static func blockTermination() {
+        // A shell starts background jobs with SIGINT ignored, and an ignored signal is thrown
+        // away before sigwait can see it: take the default disposition back first.
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
         var set = terminationSet()
         pthread_sigmask(SIG_BLOCK, &set, nil)
     }

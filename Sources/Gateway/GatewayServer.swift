@@ -98,7 +98,7 @@ public final class GatewayServer: @unchecked Sendable {
         // Only the gateway's own threads (and its bouncer) hold this server's CID.
         guard envelope.sender.pid == process.pid, let opcode = GatewayOpcode(rawValue: envelope.id) else {
             logger.warning("Main server ignored a message", metadata: ["opcode": "\(envelope.id)"])
-            if envelope.kind == .blockingScalar { try? process.returnScalar(envelope.sender, 0) }
+            envelope.refuse()
             return
         }
         switch opcode {

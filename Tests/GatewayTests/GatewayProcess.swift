@@ -61,18 +61,7 @@ final class GatewayProcess: @unchecked Sendable {
     }
 
     /// Everything gatewayd logged so far.
-    var log: String {
-        guard let file = fopen(logPath, "r") else { return "" }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = fread(&chunk, 1, chunk.count, file)
-            if count <= 0 { break }
-            bytes += chunk[0..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
+    var log: String { readTextFile(logPath) }
 }
 
 /// An independent MQTT client that watches everything under `#` (and can publish).

@@ -25,15 +25,7 @@ struct HomeAssistantSchemaTests {
         var status: Int32 = 0
         waitpid(pid, &status, 0)
         let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        var text = ""
-        if let file = fopen(output, "r") {
-            var buffer = [CChar](repeating: 0, count: 4096)
-            while fgets(&buffer, Int32(buffer.count), file) != nil {
-                text += String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            }
-            fclose(file)
-        }
-        return (code, text)
+        return (code, readTextFile(output))
     }
 
     func lines(_ configuration: GatewayConfiguration) -> [String] {

@@ -48,16 +48,3 @@ func startClient(
     return (client, recorder)
 }
 
-/// Whether the kernel thread `id` of this process still exists.
-func threadExists(_ id: Int32) -> Bool {
-    access("/proc/self/task/\(id)", F_OK) == 0
-}
-
-/// The name of kernel thread `id` of this process, if it exists.
-func threadName(_ id: Int32) -> String? {
-    guard let file = fopen("/proc/self/task/\(id)/comm", "r") else { return nil }
-    defer { fclose(file) }
-    var buffer = [CChar](repeating: 0, count: 32)
-    guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-    return String(decoding: buffer.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 @testable import NetServer
+import TestHarness
 import XousIPC
 
 /// Collects reported states across threads and lets a test wait for a number of them.
@@ -93,22 +94,7 @@ func threadStillExists(_ tid: pid_t) -> Bool {
 /// start and end threads meanwhile, and a full run saw the total go from 11 to 7 around a
 /// correct stop().
 func liveThreadCount(named name: String) -> Int {
-    guard let directory = opendir("/proc/self/task") else { return -1 }
-    defer { closedir(directory) }
-    var count = 0
-    while let entry = readdir(directory) {
-        let tid = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
-        guard tid.first?.isNumber == true, let file = fopen("/proc/self/task/\(tid)/comm", "r") else { continue }
-        var buffer = [CChar](repeating: 0, count: 32)
-        if fgets(&buffer, Int32(buffer.count), file) != nil {
-            let comm = String(decoding: buffer.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if comm == name { count += 1 }
-        }
-        fclose(file)
-    }
-    return count
+    threadIDs().filter { threadName($0) == name }.count
 }
 
 /// The number of `name` threads once it equals `expected`, or the last reading after two

@@ -36,9 +36,9 @@ struct Bouncer: Sendable {
                 logger.warning(
                     "Wi-Fi state bouncer ignored a message",
                     metadata: ["opcode": "\(envelope.id)", "kind": "\(envelope.kind)"])
-                // Beyond Xous: answering keeps a hostile sender from pinning a queue slot, which
-                // would make destroy_server fail with ServerQueueFull at unsubscribe.
-                if envelope.kind == .blockingScalar { try? process.returnScalar(envelope.sender, 0) }
+                // A hostile sender must not pin a queue slot: that would make destroy_server
+                // fail with ServerQueueFull at unsubscribe.
+                envelope.refuse()
             }
         }
     }

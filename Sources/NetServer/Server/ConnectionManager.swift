@@ -44,7 +44,7 @@ final class ConnectionManager: @unchecked Sendable {
     /// The manager's loop; returns on `Quit` from its own process.
     func run() {
         while true {
-            guard var envelope = try? process.receive(sid) else { return }
+            guard let envelope = try? process.receive(sid) else { return }
             switch ConnectionManagerOpcode(rawValue: envelope.id) {
             case .subscribeWifiStats:
                 subscribe(envelope)
@@ -58,21 +58,21 @@ final class ConnectionManager: @unchecked Sendable {
                 for entry in subscribers { remove(entry.cid, disconnect: true) }
                 return
             case .subscriberGone, .quit, nil:
-                reject(&envelope, "unknown opcode \(envelope.id & 0x7fff)")
+                reject(envelope, "unknown opcode \(envelope.id & 0x7fff)")
             }
         }
     }
 
     private func subscribe(_ envelope: consuming MessageEnvelope) {
         guard envelope.kind == .move else {
-            reject(&envelope, "SubscribeWifiStats must be a Move, got \(envelope.kind)")
+            reject(envelope, "SubscribeWifiStats must be a Move, got \(envelope.kind)")
             return
         }
         let subscription: WifiStateSubscription
         do {
             subscription = try envelope.decode(WifiStateSubscription.self)
         } catch {
-            reject(&envelope, "malformed WifiStateSubscription: \(error)")
+            reject(envelope, "malformed WifiStateSubscription: \(error)")
             return
         }
         // Xous blocks in connect() here; try_connect keeps a bogus SID from stalling the manager.
@@ -113,7 +113,7 @@ final class ConnectionManager: @unchecked Sendable {
     private func unsubscribe(_ envelope: consuming MessageEnvelope) {
         guard envelope.kind == .blockingScalar, let scalar = envelope.scalar else {
             // Xous's msg_blocking_scalar_unpack! skips other kinds with a log line.
-            reject(&envelope, "UnsubWifiStats must be a BlockingScalar, got \(envelope.kind)")
+            reject(envelope, "UnsubWifiStats must be a BlockingScalar, got \(envelope.kind)")
             return
         }
         let words = [scalar.arg1, scalar.arg2, scalar.arg3, scalar.arg4].map { UInt32(truncatingIfNeeded: $0) }
@@ -152,9 +152,9 @@ final class ConnectionManager: @unchecked Sendable {
         for entry in subscribers { entry.subscriber.pusher.enqueue(update) }
     }
 
-    private func reject(_ envelope: inout MessageEnvelope, _ reason: String) {
+    private func reject(_ envelope: borrowing MessageEnvelope, _ reason: String) {
         statistics.record(.rejected)
         logger.warning("Connection manager ignored a message: \(reason)")
-        if envelope.kind == .blockingScalar { try? process.returnScalar(envelope.sender, 0) }
+        envelope.refuse()
     }
 }

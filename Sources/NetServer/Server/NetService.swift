@@ -101,7 +101,7 @@ public final class NetService: @unchecked Sendable {
             case .quit, nil:
                 statistics.record(.rejected)
                 logger.warning("Net server ignored opcode \(envelope.id)")
-                if envelope.kind == .blockingScalar { try? process.returnScalar(envelope.sender, 0) }
+                envelope.refuse()
             }
         }
     }
@@ -112,14 +112,14 @@ public final class NetService: @unchecked Sendable {
         } catch {
             statistics.record(.rejected)
             logger.warning("Net server could not forward to its connection manager: \(error)")
-            if envelope.kind == .blockingScalar { try? process.returnScalar(envelope.sender, 0) }
+            envelope.refuse()
         }
     }
 
     private func answerIpv4Config(_ envelope: inout MessageEnvelope) {
         guard envelope.kind == .mutableBorrow else {
             statistics.record(.rejected)
-            if envelope.kind == .blockingScalar { try? process.returnScalar(envelope.sender, 0) }
+            envelope.refuse()
             return
         }
         let status = currentStatus

@@ -111,6 +111,17 @@ public struct MessageEnvelope: ~Copyable, @unchecked Sendable {
         }
     }
 
+    /// Answers a message the server refuses, so its sender is not left parked: a BlockingScalar
+    /// gets 0 (the convention this project's servers use for "not done"); a Borrow or
+    /// MutableBorrow goes back when the envelope drops; Scalar and Move need nothing.
+    ///
+    /// Beyond Xous, whose servers leave such senders blocked: an unanswered BlockingScalar pins
+    /// a queue slot, and a pinned slot makes `destroyServer` fail with ServerQueueFull.
+    public func refuse() {
+        guard kind == .blockingScalar, ownsReply else { return }
+        try? process.kernel.reply(by: process.pid, to: sender, with: .scalar1(0))
+    }
+
     deinit {
         guard ownsReply else { return }
         switch kind {

@@ -75,7 +75,7 @@ final class NameServer: @unchecked Sendable {
                 shutDown()
                 return
             case .authenticatedLookup, .quit, nil:
-                if envelope.kind == .blockingScalar { answerScalar(envelope, 0) }
+                envelope.refuse()
                 _ = try? envelope.reply(encoding: ConnectReply(.failure(ConnectErrorBox(code: .invalidMessageType))))
             }
         }
@@ -109,7 +109,7 @@ final class NameServer: @unchecked Sendable {
 
     private func connectRequestName(_ envelope: inout MessageEnvelope) -> String? {
         guard envelope.kind == .mutableBorrow else {
-            if envelope.kind == .blockingScalar { answerScalar(envelope, 0) }
+            envelope.refuse()
             return nil
         }
         guard let request = try? envelope.decode(ConnectRequest.self) else {

@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whether the kernel thread `id` of this process still exists.
+public func threadExists(_ id: Int32) -> Bool {
+    access("/proc/self/task/\(id)", F_OK) == 0
+}
+
+/// The name of kernel thread `id` of this process (its `comm`), if it exists.
+public func threadName(_ id: Int32) -> String? {
+    guard let file = fopen("/proc/self/task/\(id)/comm", "r") else { return nil }
+    defer { fclose(file) }
+    var buffer = [CChar](repeating: 0, count: 32)
+    guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+    return String(decoding: buffer.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// The IDs of this process's kernel threads.
+public func threadIDs() -> [Int32] {
+    guard let directory = opendir("/proc/self/task") else { return [] }
+    defer { closedir(directory) }
+    var ids: [Int32] = []
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        if let id = Int32(name) { ids.append(id) }
+    }
+    return ids
+}
+
+/// The whole content of a text file, or "" when it cannot be read.
+public func readTextFile(_ path: String) -> String {
+    guard let file = fopen(path, "r") else { return "" }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = fread(&chunk, 1, chunk.count, file)
+        if count <= 0 { break }
+        bytes += chunk[0..<count]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}

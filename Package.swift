@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "MQTT", targets: ["MQTT"]),
         .library(name: "Gateway", targets: ["Gateway"]),
         .executable(name: "gatewayd", targets: ["gatewayd"]),
+        .executable(name: "gatewayctl", targets: ["gatewayctl"]),
         .executable(name: "xous-demo", targets: ["xous-demo"]),
     ],
     dependencies: [
@@ -40,6 +41,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "GatewayJSON", swiftSettings: strict),
+        // The control socket's protocol and client: all gatewayctl needs (no libmosquitto).
+        .target(name: "GatewayControl", dependencies: ["GatewayJSON"], swiftSettings: strict),
         // Test support only (a real mosquitto per test, an event recorder); no product links it.
         .target(
             name: "TestHarness",
@@ -49,7 +52,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "XousIPC", "NetServer", "MQTT", "GatewayJSON",
+                "XousIPC", "NetServer", "MQTT", "GatewayJSON", "GatewayControl",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -59,6 +62,14 @@ let package = Package(
             dependencies: [
                 "Gateway", "NetServer", "MQTT", "XousIPC",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "gatewayctl",
+            dependencies: [
+                "GatewayControl", "GatewayJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -84,9 +95,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "GatewayControlTests",
+            dependencies: ["GatewayControl", "GatewayJSON"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "GatewayJSON", "MQTT", "NetServer", "XousIPC", "TestHarness",
+                "Gateway", "GatewayControl", "GatewayJSON", "MQTT", "NetServer", "XousIPC", "TestHarness",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -1,4 +1,5 @@
 public import GatewayJSON
+import GatewayControl
 
 /// A command on `<base>/control`.
 public enum ControlCommand: String, Sendable, CaseIterable {
@@ -108,20 +109,5 @@ public enum ControlResponse {
             ("error", .string(message)),
             ("transaction", transaction ?? .null),
         ])
-    }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        var scalars = Substring(self)
-        while scalars.first?.isWhitespace == true { scalars.removeFirst() }
-        while scalars.last?.isWhitespace == true { scalars.removeLast() }
-        return String(scalars)
-    }
-
-    /// At most 40 characters, control characters replaced, for echoing user input in errors.
-    var printablePrefix: String {
-        let cut = prefix(40).map { $0.isASCII && ($0.asciiValue! < 0x20 || $0.asciiValue! == 0x7f) ? "?" : String($0) }.joined()
-        return count > 40 ? cut + "…" : cut
     }
 }

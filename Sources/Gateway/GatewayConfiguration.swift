@@ -100,4 +100,4 @@ public struct GatewayConfigurationError: Error, Hashable, Sendable, CustomString
 }
 
 /// The version gatewayd reports in discovery, health and status.
-public let gatewayVersion = "0.3.0"
+public let gatewayVersion = "0.4.0"

@@ -16,6 +16,61 @@ enum GatewayOpcode: MessageID {
     case healthTick = 6
     /// Scalar: shut down in order.
     case shutdown = 7
+    /// MutableBorrow of a `ControlSocketCall` from the control socket's thread; answered in
+    /// place with a `ControlSocketReply` (at once for status, after the handshake otherwise).
+    case controlSocketRequest = 8
+    /// Scalar from the control socket's thread: it refused a malformed request (counted).
+    case controlSocketRejected = 9
+}
+
+/// A control socket request as it reaches the main server: one byte, the command. The
+/// caller's id stays with the socket thread; only what the main server needs crosses.
+struct ControlSocketCall: WireCodable {
+    let command: ControlCommand
+
+    init(_ command: ControlCommand) { self.command = command }
+
+    func encode(to writer: inout WireWriter) {
+        writer.write(UInt8(Self.codes.firstIndex(of: command)! + 1))
+    }
+
+    init(from reader: inout WireReader) throws(WireError) {
+        let code = Int(try reader.readUInt8("command"))
+        guard code >= 1, code <= Self.codes.count else { throw .invalidValue(field: "command", value: UInt64(code)) }
+        command = Self.codes[code - 1]
+    }
+
+    private static let codes: [ControlCommand] = [.status, .subscribe, .unsubscribe]
+}
+
+/// The main server's answer, written over the call: `u8` 1 ok / 0 error, `u32` length, then
+/// the `data` JSON (ok) or the error message (UTF-8).
+struct ControlSocketReply: WireCodable {
+    /// Two pages: a status document is about 1.5 KB, with room for a long SSID and error.
+    static let bufferBytes = 2 * Buffer.pageSize
+
+    let ok: Bool
+    let body: [UInt8]
+
+    func encode(to writer: inout WireWriter) {
+        writer.write(UInt8(ok ? 1 : 0))
+        writer.write(UInt32(body.count))
+        writer.write(contentsOf: body)
+    }
+
+    init(ok: Bool, body: [UInt8]) {
+        self.ok = ok
+        self.body = body
+    }
+
+    init(from reader: inout WireReader) throws(WireError) {
+        let flag = try reader.readUInt8("ok")
+        guard flag <= 1 else { throw .invalidValue(field: "ok", value: UInt64(flag)) }
+        ok = flag == 1
+        let length = Int(try reader.readUInt32("body.length"))
+        guard length <= Self.bufferBytes else { throw .tooLong(field: "body", maximum: Self.bufferBytes, actual: length) }
+        body = Array(try reader.readBytes(length, "body"))
+    }
 }
 
 /// A message that arrived on a subscribed topic, as it crosses from libmosquitto's thread to

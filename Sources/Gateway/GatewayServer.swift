@@ -1,6 +1,7 @@
 public import Logging
 public import MQTT
 import Synchronization
+import GatewayControl
 import GatewayJSON
 import NetServer
 public import XousIPC
@@ -19,7 +20,10 @@ public final class GatewayServer: @unchecked Sendable {
     private let mqtt: MQTTClient
     private let logger: Logger
     private let sid: SID
-    private let cid: CID
+    /// The main server's connection; the control socket's thread sends on it too.
+    let cid: CID
+    /// Wi-Fi events for the control socket's watchers.
+    let watchFeed: WatchFeed
     private let snapshotLock = Mutex(GatewayStatus())
     private let shutdownRequested = Atomic<Bool>(false)
 
@@ -30,7 +34,7 @@ public final class GatewayServer: @unchecked Sendable {
     /// Held here: the MQTT client keeps its delegate weakly.
     private var bridge: MQTTBridge?
     /// Control requests waiting for the worker, answered in arrival order.
-    private var pending: [ControlRequest] = []
+    private var pending: [PendingControl] = []
     private var workerBusy = false
     private var stopping = false
     private var everConnected = false
@@ -44,6 +48,8 @@ public final class GatewayServer: @unchecked Sendable {
         self.logger = logger
         topics = Topics(configuration)
         state.version = configuration.version
+        state.mqttServer = mqtt.configuration.serverURL
+        watchFeed = try WatchFeed()
         process = try kernel.createProcess(name: "gateway")
         sid = try process.createServer()
         cid = try process.connect(sid)
@@ -117,6 +123,10 @@ public final class GatewayServer: @unchecked Sendable {
             publishHealth()
         case .shutdown:
             beginShutdown()
+        case .controlSocketRequest:
+            socketRequest(envelope)
+        case .controlSocketRejected:
+            state.controlErrors += 1
         }
     }
 
@@ -132,10 +142,16 @@ public final class GatewayServer: @unchecked Sendable {
         state.lastStatus = status
         state.lastStatusAt = .now
         state.bouncerIgnored = worker?.bouncerIgnored ?? 0
-        if publishWlanState() {
+        let payload = WlanStatePayload.make(status, seq: state.updatesReceived, receivedAt: state.lastStatusAt ?? .now)
+        if publish(topics.wlanState, payload, retain: true) {
             state.updatesPublished += 1
         } else {
             state.updatesDropped += 1
+        }
+        if watchFeed.hasWatchers {
+            watchFeed.post(
+                seq: state.updatesReceived,
+                line: ControlProtocol.line(ControlProtocol.event("wlan", [("data", payload)])))
         }
     }
 
@@ -153,7 +169,7 @@ public final class GatewayServer: @unchecked Sendable {
         state.mqttConnects += 1
         if everConnected { state.mqttReconnects += 1 }
         everConnected = true
-        state.mqttConnectedSince = .now
+        state.mqttSince = .now
         logger.info("MQTT connected", metadata: ["reconnects": "\(state.mqttReconnects)"])
         // Once per (re)connect: what a consumer needs, and nothing stale from while we were away.
         republishAll()
@@ -168,8 +184,12 @@ public final class GatewayServer: @unchecked Sendable {
     }
 
     private func mqttDisconnected(_ reason: String) {
-        if state.mqttConnected { logger.warning("MQTT connection lost: \(reason)") }
-        else { logger.info("MQTT not connected: \(reason)") }
+        if state.mqttConnected {
+            logger.warning("MQTT connection lost: \(reason)")
+            state.mqttSince = .now
+        } else {
+            logger.info("MQTT not connected: \(reason)")
+        }
         state.mqttConnected = false
         state.mqttLastError = reason
     }
@@ -231,10 +251,23 @@ public final class GatewayServer: @unchecked Sendable {
             }
             request = try ControlRequest.parse(message.payload)
         } catch {
-            respondError(command: error.command, error.message, transaction: error.transaction)
+            state.controlErrors += 1
+            logger.info("Control request refused: \(error.message)")
+            publish(topics.controlResponse, ControlResponse.error(command: error.command, message: error.message, transaction: error.transaction), retain: false)
             return
         }
-        pending.append(request)
+        pending.append(PendingControl(command: request.command, origin: .topic(transaction: request.transaction)))
+        drainPending()
+    }
+
+    /// A request from the control socket's thread, which waits (its MutableBorrow) until it is
+    /// answered: a status at once, a subscription change after the worker's handshake.
+    private func socketRequest(_ envelope: consuming MessageEnvelope) {
+        guard envelope.kind == .mutableBorrow, let call = try? envelope.decode(ControlSocketCall.self) else {
+            logger.warning("Main server ignored a malformed control socket request")
+            return
+        }
+        pending.append(PendingControl(command: call.command, origin: .socket(HeldReply(envelope))))
         drainPending()
     }
 
@@ -245,15 +278,15 @@ public final class GatewayServer: @unchecked Sendable {
             switch request.command {
             case .status:
                 pending.removeFirst()
-                respondOK(request, data: state.statusData(configuration: configuration))
+                answer(request, .ok(state.statusData(configuration: configuration)))
             case .subscribe where state.subscribed, .unsubscribe where !state.subscribed:
                 // Idempotent: already in the requested state, nothing changes.
                 pending.removeFirst()
-                respondOK(request, data: subscriptionData())
+                answer(request, .ok(subscriptionData()))
             case .subscribe, .unsubscribe:
                 guard !stopping, let worker else {
                     pending.removeFirst()
-                    respondError(command: .string(request.command.rawValue), "gatewayd is shutting down", transaction: request.transaction)
+                    answer(request, .error("gatewayd is shutting down"))
                     continue
                 }
                 workerBusy = true
@@ -279,9 +312,9 @@ public final class GatewayServer: @unchecked Sendable {
            (action == .subscribe && request.command == .subscribe) || (action == .unsubscribe && request.command == .unsubscribe) {
             pending.removeFirst()
             if let error {
-                respondError(command: .string(request.command.rawValue), "the net server refused: \(error)", transaction: request.transaction)
+                answer(request, .error("the net server refused: \(error)"))
             } else {
-                respondOK(request, data: subscriptionData())
+                answer(request, .ok(subscriptionData()))
             }
         }
         if stopping {
@@ -298,15 +331,28 @@ public final class GatewayServer: @unchecked Sendable {
         .object([("subscription", .string(state.subscribed ? "subscribed" : "unsubscribed"))])
     }
 
-    private func respondOK(_ request: ControlRequest, data: JSONValue) {
-        state.controlOK += 1
-        publish(topics.controlResponse, ControlResponse.ok(request.command, data: data, transaction: request.transaction), retain: false)
-    }
-
-    private func respondError(command: JSONValue?, _ message: String, transaction: JSONValue?) {
-        state.controlErrors += 1
-        logger.info("Control request refused: \(message)")
-        publish(topics.controlResponse, ControlResponse.error(command: command, message: message, transaction: transaction), retain: false)
+    /// Counts and delivers an answer: a response on `<base>/control/response` for the topic,
+    /// the reply in the waiting caller's buffer for the socket.
+    private func answer(_ request: PendingControl, _ outcome: ControlOutcome) {
+        switch outcome {
+        case .ok: state.controlOK += 1
+        case .error(let message):
+            state.controlErrors += 1
+            logger.info("Control request refused: \(message)")
+        }
+        switch (request.origin, outcome) {
+        case (.topic(let transaction), .ok(let data)):
+            publish(topics.controlResponse, ControlResponse.ok(request.command, data: data, transaction: transaction), retain: false)
+        case (.topic(let transaction), .error(let message)):
+            publish(
+                topics.controlResponse,
+                ControlResponse.error(command: .string(request.command.rawValue), message: message, transaction: transaction),
+                retain: false)
+        case (.socket(let held), .ok(let data)):
+            held.reply(ControlSocketReply(ok: true, body: data.serializedBytes))
+        case (.socket(let held), .error(let message)):
+            held.reply(ControlSocketReply(ok: false, body: Array(message.utf8)))
+        }
     }
 
     // MARK: Shutdown
@@ -316,12 +362,49 @@ public final class GatewayServer: @unchecked Sendable {
         stopping = true
         logger.info("Shutting down")
         for request in pending {
-            respondError(command: .string(request.command.rawValue), "gatewayd is shutting down", transaction: request.transaction)
+            answer(request, .error("gatewayd is shutting down"))
         }
         pending.removeAll()
         if !workerBusy, state.subscribed, let worker {
             workerBusy = true
             worker.request(.unsubscribe)
+        }
+    }
+}
+
+/// A control request waiting for its answer, and where the answer goes.
+struct PendingControl {
+    enum Origin {
+        /// From `<base>/control`; the response is published with the transaction.
+        case topic(transaction: JSONValue?)
+        /// From the control socket; the caller is parked in its MutableBorrow.
+        case socket(HeldReply)
+    }
+
+    let command: ControlCommand
+    let origin: Origin
+}
+
+/// How a control request ended.
+enum ControlOutcome {
+    case ok(JSONValue)
+    case error(String)
+}
+
+/// A control socket caller's envelope, kept by the main server until its answer is known
+/// (dropping the envelope is what releases the caller).
+final class HeldReply {
+    private var envelope: MessageEnvelope?
+
+    init(_ envelope: consuming MessageEnvelope) { self.envelope = .some(envelope) }
+
+    /// Writes `reply` into the caller's buffer and releases it; only the first call counts.
+    func reply(_ reply: ControlSocketReply) {
+        guard var envelope = envelope.take() else { return }
+        do {
+            try envelope.reply(encoding: reply)
+        } catch {
+            try? envelope.reply(encoding: ControlSocketReply(ok: false, body: Array("the answer does not fit in the reply buffer".utf8)))
         }
     }
 }

@@ -1,17 +1,25 @@
 public import GatewayJSON
 public import NetServer
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What the gateway is doing, as the main server last saw it: the source of the `status`
-/// control response, `bridge/health` and (later) `gatewayctl status`.
+/// control response, `bridge/health` and `gatewayctl status`.
 public struct GatewayStatus: Sendable, Hashable {
     /// The gateway's version.
     public var version: String = gatewayVersion
+    /// The gateway's process id.
+    public var pid = Int(getpid())
     /// When the gateway started.
     public var startedAt: WallClockTime = .now
+    /// The broker, as `mqtt://host:port` or `mqtts://host:port` (never with credentials).
+    public var mqttServer = ""
     /// Whether the MQTT connection is up.
     public var mqttConnected = false
-    /// When it last came up (wall clock), if ever.
-    public var mqttConnectedSince: WallClockTime?
+    /// When the connection last came up or went down (the start time until the first change).
+    public var mqttSince: WallClockTime = .now
     /// Successful connections after the first.
     public var mqttReconnects = 0
     /// Successful connections.
@@ -76,25 +84,41 @@ public struct GatewayStatus: Sendable, Hashable {
         ])
     }
 
-    /// The `data` of a `status` control response.
+    /// The `data` of a `status` response, on the control topic and the control socket alike.
+    /// Its field names are a stable interface (`gatewayctl status --json` prints it).
     public func statusData(configuration: GatewayConfiguration, now: WallClockTime = .now) -> JSONValue {
         let wlan: JSONValue = lastStatus.map { status in
             WlanStatePayload.make(status, seq: updatesReceived, receivedAt: lastStatusAt ?? now)
         } ?? .null
         return .object([
             ("version", .string(version)),
+            ("pid", .int(pid)),
+            ("started_at", .string(startedAt.iso8601)),
             ("uptime_s", .int(uptimeSeconds(now: now))),
             ("base_topic", .string(configuration.baseTopic)),
             ("device_id", .string(configuration.deviceID)),
-            ("subscription", .string(subscribed ? "subscribed" : "unsubscribed")),
             ("mqtt", .object([
+                ("server", .string(mqttServer)),
                 ("connected", .bool(mqttConnected)),
-                ("connected_since", mqttConnectedSince.map { .string($0.iso8601) } ?? .null),
+                ("since", .string(mqttSince.iso8601)),
+                ("for_s", .int(Int(max(0, now.millisecondsSinceEpoch - mqttSince.millisecondsSinceEpoch) / 1000))),
+                ("connects", .int(mqttConnects)),
                 ("reconnects", .int(mqttReconnects)),
                 ("last_error", mqttLastError.map { .string($0) } ?? .null),
             ])),
+            ("subscription", .string(subscribed ? "subscribed" : "unsubscribed")),
             ("wlan", wlan),
-            ("counters", healthPayload(now: now)),
+            ("counters", .object([
+                ("updates_received", .int(updatesReceived)),
+                ("updates_published", .int(updatesPublished)),
+                ("updates_dropped", .int(updatesDropped)),
+                ("bouncer_ignored", .int(bouncerIgnored)),
+                ("control_ok", .int(controlOK)),
+                ("control_errors", .int(controlErrors)),
+                ("published", .int(published)),
+                ("publish_errors", .int(publishErrors)),
+                ("mqtt_received", .int(received)),
+            ])),
         ])
     }
 }

@@ -1,4 +1,10 @@
 extension MQTTConfiguration {
+    /// The broker as a URL, `mqtt://host:port` or `mqtts://host:port` (IPv6 in brackets), for
+    /// logs and status. It never carries the user name or password.
+    public var serverURL: String {
+        "\(tls == nil ? "mqtt" : "mqtts")://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
+
     /// The server URL forms accepted, for error messages.
     static let acceptedServerURLs =
         "expected mqtt://HOST[:PORT] or mqtts://HOST[:PORT] (default ports 1883 and 8883; an IPv6 address in brackets, e.g. mqtt://[::1]:1883)"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Gateway
+import GatewayControl
 import Logging
 import MQTT
 import NetServer
@@ -78,6 +79,11 @@ struct GatewayCommand: ParsableCommand {
     @Option(name: .customLong("sim-seed"), help: "Seed of the default simulated scenario.")
     var simSeed: UInt64 = 1
 
+    @Option(
+        name: .customLong("control-socket"),
+        help: "Control socket for gatewayctl (default: $GATEWAY_CONTROL_SOCKET, else /run/gatewayd/gatewayd.sock for root, $XDG_RUNTIME_DIR/gatewayd/gatewayd.sock or /tmp/gatewayd-<uid>/gatewayd.sock for others).")
+    var controlSocket: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -126,11 +132,22 @@ struct GatewayCommand: ParsableCommand {
         }
 
         let kernel = Kernel()
-        let net = try NetService(kernel: kernel, source: SimulatedWifiSource(scenario: wifiScenario), logger: Logger(label: "net"))
         let gateway = try GatewayServer(kernel: kernel, configuration: gatewayConfiguration, mqtt: mqtt, logger: logger)
+        let socketPath = ControlSocketPath.resolve(option: controlSocket)
+        let control: ControlSocketServer
+        do {
+            control = try ControlSocketServer(path: socketPath.path, gateway: gateway, logger: Logger(label: "control"))
+        } catch {
+            logger.critical("Control socket: \(error)")
+            kernel.shutdown()
+            throw ExitCode.failure
+        }
+        let net = try NetService(kernel: kernel, source: SimulatedWifiSource(scenario: wifiScenario), logger: Logger(label: "net"))
         try Signals.onTermination { gateway.requestShutdown() }
-        logger.info("Publishing to \(mqttServer) under \(baseTopic)/ (watch with: mosquitto_sub -h HOST -p PORT -t '\(baseTopic)/#' -v)")
+        logger.info("Publishing to \(mqtt.configuration.serverURL) under \(baseTopic)/ (watch with: mosquitto_sub -h HOST -p PORT -t '\(baseTopic)/#' -v)")
+        logger.info("Control socket at \(socketPath.path) (\(socketPath.source)); try: gatewayctl --control-socket \(socketPath.path) status")
         try gateway.run()
+        control.stop()
         net.stop()
         kernel.shutdown()
     }

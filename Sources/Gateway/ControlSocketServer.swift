@@ -224,7 +224,7 @@ public final class ControlSocketServer: @unchecked Sendable {
                 .min(by: { $0.deadline! < $1.deadline! }) {
                 // Full: make room by closing the client that has been quiet longest, so a
                 // handful of silent connections cannot lock operators out until they time out.
-                reject(idle, ControlProtocol.error(command: nil, id: nil, message: "too many control clients; closing the longest idle one"))
+                idle.queue(ControlProtocol.error(command: nil, id: nil, message: "too many control clients; closing the longest idle one"))
                 idle.closing = true
                 flush(idle)
                 drop(idle)
@@ -386,7 +386,7 @@ public final class ControlSocketServer: @unchecked Sendable {
         for client in clients where !client.closing {
             guard let deadline = client.deadline, deadline <= now else { continue }
             client.deadline = nil
-            reject(client, ControlProtocol.error(
+            client.queue(ControlProtocol.error(
                 command: nil, id: nil,
                 message: "no complete request within \(Self.idleTimeoutMs / 1000) s; closing (end each request with a newline)"))
             client.closing = true

@@ -242,16 +242,23 @@ public final class MosquittoBroker: @unchecked Sendable {
         return address
     }
 
-    /// Spawns `arguments` with stdout and stderr appended to `output` and no other inherited
-    /// descriptor: a broker holding a copy of a test client's socket would keep that
-    /// connection alive after the client closed it.
-    public static func spawn(_ arguments: [String], output: String) throws(Failure) -> pid_t {
+    /// Spawns `arguments` with stdout and stderr appended to `output` (stderr to `errorOutput`
+    /// when given) and no other inherited descriptor: a broker holding a copy of a test
+    /// client's socket would keep that connection alive after the client closed it. The
+    /// child gets `environment` when given, else this process's.
+    public static func spawn(
+        _ arguments: [String], output: String, errorOutput: String? = nil, environment: [String: String]? = nil
+    ) throws(Failure) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let errorOutput {
+            posix_spawn_file_actions_addopen(&actions, 2, errorOutput, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         closeInheritedDescriptors(&actions)
         // The child inherits the spawning thread's signal mask and ignored signals: a Swift
         // Testing worker thread blocks SIGTERM (the broker would then never stop) and
@@ -269,8 +276,12 @@ public final class MosquittoBroker: @unchecked Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        var envp: [UnsafeMutablePointer<CChar>?] = (environment ?? [:]).sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in envp { free(pointer) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, environ)
+        let result = environment == nil
+            ? posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, environ)
+            : posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, &envp)
         guard result == 0 else {
             throw Failure(description: "cannot run \(arguments[0]): \(String(cString: strerror(result)))")
         }

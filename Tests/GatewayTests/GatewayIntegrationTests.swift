@@ -166,7 +166,7 @@ struct GatewayIntegrationTests {
         try watcher.publish(control, "status")
         #expect(watcher.waitFor(response, count: cases.count + 1))
         #expect(watcher.documents(response).last?["status"] == "ok")
-        #expect(watcher.documents(response).last?["data"]?["counters"]?["control"]?["errors"] == .int(cases.count))
+        #expect(watcher.documents(response).last?["data"]?["counters"]?["control_errors"] == .int(cases.count))
     }
 
     @Test("the push_subscription switch works both ways through its discovered topics")
@@ -295,6 +295,7 @@ struct GatewayIntegrationTests {
         let seconds = MonotonicInstantNow() - start
         #expect(status == 0)
         #expect(seconds < 2, "took \(seconds) s")
+        #expect(access(gateway.controlSocket, F_OK) != 0, "the control socket was left behind")
         #expect(watcher.waitFor(bridgeState, timeout: 3) { $0["state"] == "offline" })
         let log = gateway.log
         // The unsubscribe handshake ran before the broker was told goodbye.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import GatewayControl
 import GatewayJSON
 import Logging
 import MQTT
@@ -11,28 +12,39 @@ import XousIPC
 /// gatewayd run as a child process, as a user runs it: the binary built next to this test bundle.
 final class GatewayProcess: @unchecked Sendable {
     let logPath: String
+    /// Where its control socket is (inside the broker's temporary directory).
+    let controlSocket: String
     private(set) var pid: pid_t?
     private(set) var exitStatus: Int32?
 
     /// The gatewayd binary beside the running test executable.
-    static var executable: String {
+    static var executable: String { binary("gatewayd") }
+
+    /// A binary of this package, beside the running test executable.
+    static func binary(_ name: String) -> String {
         var buffer = [CChar](repeating: 0, count: 4096)
         let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         let path = count > 0 ? String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
         let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        return directory + "/gatewayd"
+        return directory + "/" + name
     }
 
-    init(broker: MosquittoBroker, _ arguments: [String], logName: String = "gatewayd.log") throws {
+    init(
+        broker: MosquittoBroker, _ arguments: [String], logName: String = "gatewayd.log",
+        controlSocket: String? = nil, socketFromEnvironment: Bool = false
+    ) throws {
         logPath = broker.directory + "/" + logName
+        self.controlSocket = controlSocket ?? broker.directory + "/run/gatewayd.sock"
         let executable = Self.executable
         guard access(executable, X_OK) == 0 else {
             throw MosquittoBroker.Failure(description: "gatewayd not built at \(executable); run `swift build` first")
         }
         pid = try MosquittoBroker.spawn(
             [executable, "--mqtt-server", "mqtt://127.0.0.1:\(broker.port)", "--device-id", "testdev",
-             "--log-level", "trace"] + arguments,
-            output: logPath)
+             "--log-level", "trace"] + (socketFromEnvironment ? [] : ["--control-socket", self.controlSocket]) + arguments,
+            output: logPath,
+            environment: socketFromEnvironment
+                ? ControlSocketPath.processEnvironment().merging(["GATEWAY_CONTROL_SOCKET": self.controlSocket]) { $1 } : nil)
     }
 
     deinit { kill(SIGKILL) }

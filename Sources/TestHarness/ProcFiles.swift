@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import XousIPC
 
 /// Whether the kernel thread `id` of this process still exists.
 public func threadExists(_ id: Int32) -> Bool {
@@ -42,4 +43,18 @@ public func readTextFile(_ path: String) -> String {
         bytes += chunk[0..<count]
     }
     return String(decoding: bytes, as: UTF8.self)
+}
+
+/// Waits up to `timeout` seconds for the child `pid` to end: its exit status (128 + n when a
+/// signal n ended it), or nil if it is still running.
+public func waitForChild(_ pid: Int32, timeout: Double) -> Int32? {
+    let deadline = MonotonicInstant.now.adding(milliseconds: UInt64(max(0, timeout) * 1000))
+    repeat {
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid {
+            return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        }
+        usleep(5000)
+    } while MonotonicInstant.now < deadline
+    return nil
 }

@@ -76,6 +76,14 @@ struct GatewayCtl: ParsableCommand {
     }
 }
 
+extension GatewayCtl {
+    /// `subscribe` or `unsubscribe`, reported back.
+    func changeSubscription(_ command: SocketCommand, json: Bool) throws(Failure) {
+        let data = try ask(try connect(), command)
+        emit(json ? data.serialized : "Wi-Fi push subscription: \(data["subscription"]?.stringValue ?? "?")")
+    }
+}
+
 /// A failure with the exit code it maps to.
 struct Failure: Error {
     let message: String
@@ -125,10 +133,7 @@ extension GatewayCtl {
         @Flag(name: .customLong("json"), help: "Print the answer as JSON.")
         var json = false
 
-        func run() throws {
-            let data = try parent.ask(try parent.connect(), .subscribe)
-            emit(json ? data.serialized : "Wi-Fi push subscription: \(data["subscription"]?.stringValue ?? "?")")
-        }
+        func run() throws { try parent.changeSubscription(.subscribe, json: json) }
     }
 
     struct Unsubscribe: ParsableCommand {
@@ -140,10 +145,7 @@ extension GatewayCtl {
         @Flag(name: .customLong("json"), help: "Print the answer as JSON.")
         var json = false
 
-        func run() throws {
-            let data = try parent.ask(try parent.connect(), .unsubscribe)
-            emit(json ? data.serialized : "Wi-Fi push subscription: \(data["subscription"]?.stringValue ?? "?")")
-        }
+        func run() throws { try parent.changeSubscription(.unsubscribe, json: json) }
     }
 
     struct Watch: ParsableCommand {

@@ -91,17 +91,10 @@ struct Gatewayctl {
 
         func waitForExit(timeout: Double) -> Int32? {
             guard let pid else { return exitStatus }
-            let deadline = MonotonicInstant.now.adding(milliseconds: UInt64(timeout * 1000))
-            repeat {
-                var status: Int32 = 0
-                if waitpid(pid, &status, WNOHANG) == pid {
-                    exitStatus = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-                    self.pid = nil
-                    return exitStatus
-                }
-                usleep(5000)
-            } while MonotonicInstant.now < deadline
-            return nil
+            guard let status = waitForChild(pid, timeout: timeout) else { return nil }
+            exitStatus = status
+            self.pid = nil
+            return status
         }
     }
 

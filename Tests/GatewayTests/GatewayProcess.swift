@@ -58,18 +58,10 @@ final class GatewayProcess: @unchecked Sendable {
     /// Waits for the process to end; its exit status, or nil on time-out (or a signal: 128 + n).
     func waitForExit(timeout: Double) -> Int32? {
         guard let pid else { return exitStatus }
-        let deadline = MonotonicInstant.now.adding(milliseconds: UInt64(timeout * 1000))
-        while MonotonicInstant.now < deadline {
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
-                let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-                exitStatus = code
-                self.pid = nil
-                return code
-            }
-            usleep(5000)
-        }
-        return nil
+        guard let status = waitForChild(pid, timeout: timeout) else { return nil }
+        exitStatus = status
+        self.pid = nil
+        return status
     }
 
     /// Everything gatewayd logged so far.

@@ -75,6 +75,12 @@ public final class ControlSocketServer: @unchecked Sendable {
         gateway.watchFeed.poke()
         thread.take()?.join()
         close(listenFD)
+        removeSocketFile()
+    }
+
+    /// Removes the socket file if it is still the one this server created (not a successor's).
+    /// `stop` does it; call it alone only on the way to a forced exit.
+    public func removeSocketFile() {
         if let info = UnixSocket.fileInfo(path), info.device == identity.device, info.inode == identity.inode {
             unlink(path)
         }

@@ -143,7 +143,7 @@ struct GatewayCommand: ParsableCommand {
             throw ExitCode.failure
         }
         let net = try NetService(kernel: kernel, source: SimulatedWifiSource(scenario: wifiScenario), logger: Logger(label: "net"))
-        try Signals.onTermination { gateway.requestShutdown() }
+        try Signals.onTermination({ gateway.requestShutdown() }, beforeForcedExit: { control.removeSocketFile() })
         logger.info("Publishing to \(mqtt.configuration.serverURL) under \(baseTopic)/ (watch with: mosquitto_sub -h HOST -p PORT -t '\(baseTopic)/#' -v)")
         logger.info("Control socket at \(socketPath.path) (\(socketPath.source)); try: gatewayctl --control-socket \(socketPath.path) status")
         try gateway.run()

@@ -17,15 +17,18 @@ enum Signals {
         pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
-    /// Calls `action` on the first SIGTERM or SIGINT; a second one exits at once (status 130).
-    static func onTermination(_ action: @escaping @Sendable () -> Void) throws {
+    /// Calls `action` on the first SIGTERM or SIGINT; a second one calls `beforeForcedExit`
+    /// and exits at once (status 130).
+    static func onTermination(
+        _ action: @escaping @Sendable () -> Void, beforeForcedExit: @escaping @Sendable () -> Void = {}
+    ) throws {
         _ = try XousThread(name: "gw-signals", stackSize: 64 * 1024) {
             var set = terminationSet()
             var signal: Int32 = 0
             var seen = 0
             while sigwait(&set, &signal) == 0 {
                 seen += 1
-                if seen == 1 { action() } else { _exit(130) }
+                if seen == 1 { action() } else { beforeForcedExit(); _exit(130) }
             }
         }.detach()
     }

@@ -194,6 +194,21 @@ struct ControlSocketTests {
         #expect(UnixSocket.fileInfo(path) == nil, "the socket file was left behind")
     }
 
+    @Test("a second SIGTERM forces the exit, and the socket file still goes")
+    func forcedExitRemovesSocket() throws {
+        let setup = try Setup()
+        let path = setup.gateway.controlSocket
+        // A frozen broker holds the orderly shutdown in its MQTT goodbye for a while.
+        setup.broker.suspend()
+        defer { setup.broker.resume() }
+        setup.gateway.kill(SIGTERM)
+        pause(0.2)
+        setup.gateway.kill(SIGTERM)
+        let status = setup.gateway.waitForExit(timeout: 5)
+        #expect(status == 130, "exit status \(String(describing: status))")
+        #expect(UnixSocket.fileInfo(path) == nil, "the socket file was left behind")
+    }
+
     @Test("a stale socket file is replaced; a live socket, or a file that is not a socket, is refused")
     func staleAndLiveSockets() throws {
         let broker = try MosquittoBroker()

@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .target(name: "XousIPC", swiftSettings: strict),
@@ -43,6 +44,12 @@ let package = Package(
         .target(name: "GatewayJSON", swiftSettings: strict),
         // The control socket's protocol and client: all gatewayctl needs (no libmosquitto).
         .target(name: "GatewayControl", dependencies: ["GatewayJSON"], swiftSettings: strict),
+        // gatewayd's settings: defaults, the YAML file, GATEWAY_* variables and flags, checked.
+        .target(
+            name: "GatewayConfig",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
         // Test support only (a real mosquitto per test, an event recorder); no product links it.
         .target(
             name: "TestHarness",
@@ -60,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "gatewayd",
             dependencies: [
-                "Gateway", "NetServer", "MQTT", "XousIPC",
+                "Gateway", "GatewayConfig", "GatewayControl", "NetServer", "MQTT", "XousIPC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -100,10 +107,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "GatewayConfigTests",
+            dependencies: ["GatewayConfig", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "GatewayTests",
             dependencies: [
                 "Gateway", "GatewayControl", "GatewayJSON", "MQTT", "NetServer", "XousIPC", "TestHarness",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),

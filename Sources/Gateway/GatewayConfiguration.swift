@@ -40,14 +40,14 @@ public struct GatewayConfiguration: Sendable, Hashable {
 
     /// Refuses names that would make broken topics or discovery ids, saying which and why.
     public func validate() throws(GatewayConfigurationError) {
-        try Self.checkTopic(baseTopic, key: "base_topic")
+        try Self.checkTopic(baseTopic, key: "mqtt.base_topic")
         try Self.checkTopic(discoveryPrefix, key: "homeassistant.discovery_prefix")
         try Self.checkTopic(homeAssistantStatusTopic, key: "homeassistant.status_topic")
         guard !deviceID.isEmpty, deviceID.utf8.allSatisfy(Self.isIDByte) else {
             throw .init(key: "device_id", message: "'\(deviceID)' must be non-empty and use only a-z, 0-9, '_' and '-'")
         }
         guard baseTopic != discoveryPrefix else {
-            throw .init(key: "base_topic", message: "must differ from the discovery prefix '\(discoveryPrefix)'")
+            throw .init(key: "mqtt.base_topic", message: "must differ from the discovery prefix '\(discoveryPrefix)'")
         }
         guard healthIntervalSeconds >= 1 else {
             throw .init(key: "health.interval_s", message: "must be at least 1 second, got \(healthIntervalSeconds)")

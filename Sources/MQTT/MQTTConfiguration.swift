@@ -44,3 +44,20 @@ public struct MQTTConfiguration: Sendable, Hashable {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }
+
+// Printing a configuration (in a log line, a crash report, `dump`) must never show the password.
+extension MQTTConfiguration: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String {
+        var parts = ["server: \(serverURL)", "clientID: \(clientID)", "keepAlive: \(keepAliveSeconds)", "version: \(protocolVersion)"]
+        if let username { parts.append("username: \(username)") }
+        if password != nil { parts.append("password: (hidden)") }
+        if let tls { parts.append("tls: ca \(tls.caFile ?? "system"), verify \(tls.verifyPeer)") }
+        return "MQTTConfiguration(" + parts.joined(separator: ", ") + ")"
+    }
+
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: ["description": description])
+    }
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Gateway
+import GatewayConfig
 import GatewayControl
 import Logging
 import MQTT
@@ -19,17 +20,29 @@ struct GatewayCommand: ParsableCommand {
             Subscribes to the net server through a one-time bouncer server and publishes each \
             WlanStatusIpc to <base>/wlan/state, with online/offline on <base>/bridge/state (also \
             the last will), Home Assistant discovery, and a control topic <base>/control.
+
+            Settings come from, in rising precedence: defaults, the YAML file of --config (or \
+            GATEWAY_CONFIG), GATEWAY_* environment variables (GATEWAY_ + the key's path in \
+            capitals, e.g. GATEWAY_MQTT_SERVER), and these flags. config/gatewayd.yaml documents \
+            every key. A bad setting stops gatewayd with exit code 78 and says which key, in \
+            which file or variable.
             """,
         version: gatewayVersion)
 
-    @Option(name: .customLong("mqtt-server"), help: "Broker URL, mqtt://HOST:PORT or mqtts://HOST:PORT.")
-    var mqttServer = "mqtt://127.0.0.1:1883"
+    @Option(name: .customLong("config"), help: "YAML configuration file (also GATEWAY_CONFIG).")
+    var config: String?
+
+    @Flag(name: .customLong("check-config"), help: "Check the settings, print them with their origins, and exit.")
+    var checkConfig = false
+
+    @Option(name: .customLong("mqtt-server"), help: "Broker URL, mqtt://HOST:PORT or mqtts://HOST:PORT (default mqtt://127.0.0.1:1883).")
+    var mqttServer: String?
 
     @Option(name: .customLong("mqtt-client-id"), help: "MQTT client id (default: gatewayd-<device id>).")
     var mqttClientID: String?
 
-    @Option(name: .customLong("mqtt-version"), help: "MQTT protocol version: 3.1.1 or 5.")
-    var mqttVersion = "3.1.1"
+    @Option(name: .customLong("mqtt-version"), help: "MQTT protocol version: 3.1.1 (default) or 5.")
+    var mqttVersion: String?
 
     @Option(name: .customLong("mqtt-user"), help: "User name for the broker.")
     var mqttUser: String?
@@ -37,8 +50,8 @@ struct GatewayCommand: ParsableCommand {
     @Option(name: .customLong("mqtt-password-file"), help: "File whose first line is the broker password.")
     var mqttPasswordFile: String?
 
-    @Option(name: .customLong("mqtt-keepalive"), help: "Keepalive in seconds (0, or 5 and more).")
-    var mqttKeepalive = 60
+    @Option(name: .customLong("mqtt-keepalive"), help: "Keepalive in seconds: 0, or 5 and more (default 60).")
+    var mqttKeepalive: String?
 
     @Option(name: .customLong("mqtt-ca"), help: "CA certificate file for TLS.")
     var mqttCA: String?
@@ -52,145 +65,125 @@ struct GatewayCommand: ParsableCommand {
     @Flag(name: .customLong("mqtt-insecure"), help: "Do not verify the broker's TLS certificate.")
     var mqttInsecure = false
 
-    @Option(name: .customLong("base-topic"), help: "Base topic.")
-    var baseTopic = "wifi-gateway"
+    @Option(name: .customLong("base-topic"), help: "Base topic (default wifi-gateway).")
+    var baseTopic: String?
 
     @Option(name: .customLong("device-id"), help: "Device id for discovery (default: the host name).")
     var deviceID: String?
 
-    @Flag(name: .customLong("no-discovery"), help: "Do not publish Home Assistant discovery.")
-    var noDiscovery = false
+    @Flag(inversion: .prefixedNo, help: "Publish Home Assistant discovery (default: on).")
+    var discovery: Bool?
 
-    @Option(name: .customLong("discovery-prefix"), help: "Home Assistant discovery prefix.")
-    var discoveryPrefix = "homeassistant"
+    @Option(name: .customLong("discovery-prefix"), help: "Home Assistant discovery prefix (default homeassistant).")
+    var discoveryPrefix: String?
 
-    @Option(name: .customLong("health-interval-s"), help: "Seconds between <base>/bridge/health messages.")
-    var healthInterval = 60
+    @Option(name: .customLong("ha-status-topic"), help: "Home Assistant's status topic (default homeassistant/status).")
+    var haStatusTopic: String?
 
-    @Option(name: .customLong("source"), help: "Wi-Fi source: sim.")
-    var source = "sim"
+    @Option(name: .customLong("health-interval-s"), help: "Seconds between <base>/bridge/health messages (default 60).")
+    var healthInterval: String?
+
+    @Option(name: .customLong("source"), help: "Wi-Fi source: sim (default).")
+    var source: String?
 
     @Option(name: .customLong("scenario"), help: "Scenario file for the simulated source.")
     var scenario: String?
 
-    @Option(name: .customLong("sim-interval-ms"), help: "Milliseconds between simulated state changes.")
-    var simIntervalMs = 1000
+    @Option(name: .customLong("sim-interval-ms"), help: "Milliseconds between simulated state changes (default 1000).")
+    var simIntervalMs: String?
 
-    @Option(name: .customLong("sim-seed"), help: "Seed of the default simulated scenario.")
-    var simSeed: UInt64 = 1
+    @Option(name: .customLong("sim-seed"), help: "Seed of the built-in simulated scenario (default 1).")
+    var simSeed: String?
 
     @Option(
         name: .customLong("control-socket"),
-        help: "Control socket for gatewayctl (default: $GATEWAY_CONTROL_SOCKET, else /run/gatewayd/gatewayd.sock for root, $XDG_RUNTIME_DIR/gatewayd/gatewayd.sock or /tmp/gatewayd-<uid>/gatewayd.sock for others).")
+        help: "Control socket for gatewayctl (default: /run/gatewayd/gatewayd.sock for root, $XDG_RUNTIME_DIR/gatewayd/gatewayd.sock or /tmp/gatewayd-<uid>/gatewayd.sock for others).")
     var controlSocket: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "info"
+    @Option(name: .customLong("log-level"), help: "trace, debug, info (default), notice, warning, error or critical.")
+    var logLevel: String?
 
-    func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
+    /// The flags given, by setting path; each checked like any other layer.
+    private var flagLayer: [String: (value: String, flag: String)] {
+        var layer: [String: (value: String, flag: String)] = [:]
+        func add(_ path: String, _ value: String?, _ flag: String) {
+            if let value { layer[path] = (value, flag) }
         }
-        guard source == "sim" else {
-            throw ValidationError("--source must be 'sim' (the Linux source is not built yet); got '\(source)'")
-        }
-        guard ["3.1.1", "5"].contains(mqttVersion) else {
-            throw ValidationError("--mqtt-version must be 3.1.1 or 5; got '\(mqttVersion)'")
-        }
-        guard simIntervalMs >= 1 else { throw ValidationError("--sim-interval-ms must be at least 1") }
+        add("mqtt.server", mqttServer, "--mqtt-server")
+        add("mqtt.client_id", mqttClientID, "--mqtt-client-id")
+        add("mqtt.version", mqttVersion, "--mqtt-version")
+        add("mqtt.user", mqttUser, "--mqtt-user")
+        add("mqtt.password_file", mqttPasswordFile, "--mqtt-password-file")
+        add("mqtt.keepalive", mqttKeepalive, "--mqtt-keepalive")
+        add("mqtt.ca", mqttCA, "--mqtt-ca")
+        add("mqtt.cert", mqttCert, "--mqtt-cert")
+        add("mqtt.key", mqttKey, "--mqtt-key")
+        add("mqtt.reject_unauthorized", mqttInsecure ? "false" : nil, "--mqtt-insecure")
+        add("mqtt.base_topic", baseTopic, "--base-topic")
+        add("device_id", deviceID, "--device-id")
+        add("homeassistant.enabled", discovery.map { $0 ? "true" : "false" }, discovery == false ? "--no-discovery" : "--discovery")
+        add("homeassistant.discovery_prefix", discoveryPrefix, "--discovery-prefix")
+        add("homeassistant.status_topic", haStatusTopic, "--ha-status-topic")
+        add("health.interval_s", healthInterval, "--health-interval-s")
+        add("source.kind", source, "--source")
+        add("source.scenario", scenario, "--scenario")
+        add("source.interval_ms", simIntervalMs, "--sim-interval-ms")
+        add("source.seed", simSeed, "--sim-seed")
+        add("control.socket", controlSocket, "--control-socket")
+        add("log.level", logLevel, "--log-level")
+        return layer
     }
 
     func run() throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        Signals.blockTermination()
+        let environment = ControlSocketPath.processEnvironment()
+        let resolved: ResolvedGateway
+        do {
+            let file = config ?? environment["GATEWAY_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+            let settings = try GatewaySettings.load(file: file, environment: environment, flags: flagLayer)
+            resolved = try ResolvedGateway(settings)
+        } catch {
+            Self.complain("gatewayd: configuration error\n\(error)")
+            throw ExitCode(78)  // EX_CONFIG: systemd's RestartPreventExitStatus can stop a restart loop on it
+        }
+        if checkConfig {
+            print(resolved.checkReport())
+            return
+        }
+
+        let level = resolved.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "gatewayd")
-        Signals.blockTermination()
+        if let file = resolved.settings.file { logger.info("Configuration from \(file)") }
 
-        var gatewayConfiguration = GatewayConfiguration(
-            baseTopic: baseTopic,
-            discoveryEnabled: !noDiscovery,
-            discoveryPrefix: discoveryPrefix,
-            healthIntervalSeconds: healthInterval)
-        if let deviceID { gatewayConfiguration.deviceID = deviceID }
-        do {
-            try gatewayConfiguration.validate()
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        let mqtt = try MQTTClient(configuration: mqttConfiguration(gatewayConfiguration), logger: Logger(label: "mqtt"))
-
-        let wifiScenario: WifiScenario
-        do {
-            wifiScenario = try scenario.map { try WifiScenario.load(path: $0, defaultIntervalMs: simIntervalMs) }
-                ?? WifiScenario.default(seed: simSeed, intervalMs: simIntervalMs)
-        } catch {
-            throw ValidationError("\(error)")
-        }
-
+        let mqtt = try MQTTClient(configuration: resolved.mqtt, logger: Logger(label: "mqtt"))
         let kernel = Kernel()
-        let gateway = try GatewayServer(kernel: kernel, configuration: gatewayConfiguration, mqtt: mqtt, logger: logger)
-        let socketPath = ControlSocketPath.resolve(option: controlSocket)
+        let gateway = try GatewayServer(kernel: kernel, configuration: resolved.gateway, mqtt: mqtt, logger: logger)
         let control: ControlSocketServer
         do {
-            control = try ControlSocketServer(path: socketPath.path, gateway: gateway, logger: Logger(label: "control"))
+            control = try ControlSocketServer(path: resolved.controlSocket.path, gateway: gateway, logger: Logger(label: "control"))
         } catch {
             logger.critical("Control socket: \(error)")
             kernel.shutdown()
             throw ExitCode.failure
         }
-        let net = try NetService(kernel: kernel, source: SimulatedWifiSource(scenario: wifiScenario), logger: Logger(label: "net"))
+        let net = try NetService(kernel: kernel, source: SimulatedWifiSource(scenario: resolved.scenario), logger: Logger(label: "net"))
         try Signals.onTermination({ gateway.requestShutdown() }, beforeForcedExit: { control.removeSocketFile() })
-        logger.info("Publishing to \(mqtt.configuration.serverURL) under \(baseTopic)/ (watch with: mosquitto_sub -h HOST -p PORT -t '\(baseTopic)/#' -v)")
-        logger.info("Control socket at \(socketPath.path) (\(socketPath.source)); try: gatewayctl --control-socket \(socketPath.path) status")
+        let base = resolved.gateway.baseTopic
+        logger.info("Publishing to \(resolved.mqtt.serverURL) under \(base)/ (watch with: mosquitto_sub -h HOST -p PORT -t '\(base)/#' -v)")
+        logger.info("Control socket at \(resolved.controlSocket.path) (\(resolved.controlSocket.source)); try: gatewayctl --control-socket \(resolved.controlSocket.path) status")
         try gateway.run()
         control.stop()
         net.stop()
         kernel.shutdown()
     }
 
-    private func mqttConfiguration(_ gateway: GatewayConfiguration) throws -> MQTTConfiguration {
-        let clientID = mqttClientID ?? String("gatewayd-\(gateway.deviceID)".utf8.prefix(23))!
-        var configuration: MQTTConfiguration
-        do {
-            configuration = try MQTTConfiguration.server(mqttServer, clientID: clientID)
-        } catch {
-            throw ValidationError("--mqtt-server: \(error)")
-        }
-        configuration.keepAliveSeconds = mqttKeepalive
-        configuration.protocolVersion = mqttVersion == "5" ? .v5 : .v311
-        configuration.username = mqttUser
-        if let mqttPasswordFile {
-            configuration.password = try readFirstLine(mqttPasswordFile, option: "--mqtt-password-file")
-        }
-        if mqttCA != nil || mqttCert != nil || mqttKey != nil || mqttInsecure || configuration.tls != nil {
-            var tls = configuration.tls ?? MQTTTLS()
-            tls.caFile = mqttCA ?? tls.caFile
-            tls.certFile = mqttCert
-            tls.keyFile = mqttKey
-            tls.verifyPeer = !mqttInsecure
-            configuration.tls = tls
-        }
-        configuration.will = GatewayServer.will(for: gateway)
-        do {
-            try configuration.validate()
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        return configuration
-    }
-
-    private func readFirstLine(_ path: String, option: String) throws -> String {
-        guard let file = fopen(path, "r") else {
-            throw ValidationError("\(option): cannot read '\(path)': \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 4096)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return "" }
-        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return String(line.prefix { $0 != "\n" && $0 != "\r" })
+    static func complain(_ text: String) {
+        let bytes = Array((text + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 }

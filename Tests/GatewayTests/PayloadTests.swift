@@ -95,12 +95,12 @@ struct ConfigurationTests {
     }
 
     @Test("names the key of an unusable value", arguments: [
-        (GatewayConfiguration(baseTopic: "a/#", deviceID: "d"), "base_topic"),
-        (GatewayConfiguration(baseTopic: "", deviceID: "d"), "base_topic"),
-        (GatewayConfiguration(baseTopic: "/a", deviceID: "d"), "base_topic"),
+        (GatewayConfiguration(baseTopic: "a/#", deviceID: "d"), "mqtt.base_topic"),
+        (GatewayConfiguration(baseTopic: "", deviceID: "d"), "mqtt.base_topic"),
+        (GatewayConfiguration(baseTopic: "/a", deviceID: "d"), "mqtt.base_topic"),
         (GatewayConfiguration(deviceID: "Not OK"), "device_id"),
         (GatewayConfiguration(deviceID: "d", discoveryPrefix: "home+"), "homeassistant.discovery_prefix"),
-        (GatewayConfiguration(baseTopic: "homeassistant", deviceID: "d"), "base_topic"),
+        (GatewayConfiguration(baseTopic: "homeassistant", deviceID: "d"), "mqtt.base_topic"),
         (GatewayConfiguration(deviceID: "d", healthIntervalSeconds: 0), "health.interval_s"),
     ])
     func refusesBadValues(_ configuration: GatewayConfiguration, _ key: String) {

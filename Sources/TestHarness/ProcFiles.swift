@@ -19,16 +19,22 @@ public func threadName(_ id: Int32) -> String? {
 
 /// The IDs of this process's kernel threads.
 public func threadIDs() -> [Int32] {
-    guard let directory = opendir("/proc/self/task") else { return [] }
+    directoryEntries("/proc/self/task").compactMap { Int32($0) }
+}
+
+/// The names in directory `path`, without "." and "..", in no particular order; none when it
+/// cannot be read.
+public func directoryEntries(_ path: String) -> [String] {
+    guard let directory = opendir(path) else { return [] }
     defer { closedir(directory) }
-    var ids: [Int32] = []
+    var names: [String] = []
     while let entry = readdir(directory) {
         let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }
-        if let id = Int32(name) { ids.append(id) }
+        if name != ".", name != ".." { names.append(name) }
     }
-    return ids
+    return names
 }
 
 /// The whole content of a text file, or "" when it cannot be read.

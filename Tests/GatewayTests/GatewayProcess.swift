@@ -29,9 +29,10 @@ final class GatewayProcess: @unchecked Sendable {
         return directory + "/" + name
     }
 
+    /// Starts gatewayd on `broker` (`server`, default `mqtt://127.0.0.1:<broker.port>`).
     init(
-        broker: MosquittoBroker, _ arguments: [String], logName: String = "gatewayd.log",
-        controlSocket: String? = nil, socketFromEnvironment: Bool = false
+        broker: MosquittoBroker, _ arguments: [String], server: String? = nil, logName: String = "gatewayd.log",
+        controlSocket: String? = nil, socketFromEnvironment: Bool = false, environment: [String: String] = [:]
     ) throws {
         logPath = broker.directory + "/" + logName
         self.controlSocket = controlSocket ?? broker.directory + "/run/gatewayd.sock"
@@ -40,11 +41,14 @@ final class GatewayProcess: @unchecked Sendable {
             throw MosquittoBroker.Failure(description: "gatewayd not built at \(executable); run `swift build` first")
         }
         pid = try MosquittoBroker.spawn(
-            [executable, "--mqtt-server", "mqtt://127.0.0.1:\(broker.port)", "--device-id", "testdev",
+            [executable, "--mqtt-server", server ?? "mqtt://127.0.0.1:\(broker.port)", "--device-id", "testdev",
              "--log-level", "trace"] + (socketFromEnvironment ? [] : ["--control-socket", self.controlSocket]) + arguments,
             output: logPath,
-            environment: socketFromEnvironment
-                ? ControlSocketPath.processEnvironment().merging(["GATEWAY_CONTROL_SOCKET": self.controlSocket]) { $1 } : nil)
+            environment: socketFromEnvironment || !environment.isEmpty
+                ? ControlSocketPath.processEnvironment()
+                    .merging(environment) { $1 }
+                    .merging(socketFromEnvironment ? ["GATEWAY_CONTROL_SOCKET": self.controlSocket] : [:]) { $1 }
+                : nil)
     }
 
     deinit { kill(SIGKILL) }
@@ -73,15 +77,23 @@ final class Observer: @unchecked Sendable {
     let client: MQTTClient
     let recorder = EventRecorder()
 
-    init(broker: MosquittoBroker, name: String = "observer", subscribeTo topic: String = "#") throws {
+    /// Connects to `broker` (as `configure` adjusts the plain, anonymous configuration: port,
+    /// login, TLS) and subscribes to `topic`; unless `mustConnect` is false, throws if it has
+    /// not connected within 5 s.
+    init(
+        broker: MosquittoBroker, name: String = "observer", subscribeTo topic: String = "#",
+        mustConnect: Bool = true, configure: (inout MQTTConfiguration) -> Void = { _ in }
+    ) throws {
         var configuration = MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "\(name)-\(getpid())")
         configuration.reconnectDelayMax = 1
+        configure(&configuration)
         client = try MQTTClient(configuration: configuration, logger: Logger(label: name))
         client.setDelegate(recorder)
         client.subscribe(topic, qos: 1)
         try client.start()
+        guard mustConnect else { return }
         guard recorder.wait(timeout: 5, until: { $0.connects > 0 }) else {
-            throw MosquittoBroker.Failure(description: "observer could not connect to the broker")
+            throw MosquittoBroker.Failure(description: "observer could not connect to the broker: \(recorder.reasons.last ?? "no answer")")
         }
         // The subscription is made on connect; give the SUBACK a moment.
         pause(0.1)

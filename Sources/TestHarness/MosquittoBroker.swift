@@ -7,6 +7,8 @@ public import Glibc
 /// plus any extra lines) into a fresh temporary directory, starts `mosquitto -c <conf>`, and
 /// waits until the port accepts connections. `stop()`, `kill()`, `suspend()`/`resume()` and
 /// `restart()` (same port) simulate the broker's life; the directory is removed on deinit.
+/// `setConfiguration(_:alsoWaitingFor:)` runs a whole configuration of the test's own instead
+/// (e.g. the repository's, rewritten for loopback ports and temporary paths).
 ///
 /// A missing broker is an error that says how to install it: tests must fail, not skip.
 public final class MosquittoBroker: @unchecked Sendable {
@@ -29,8 +31,17 @@ public final class MosquittoBroker: @unchecked Sendable {
     /// Whether a broker process is running (or suspended).
     public var isRunning: Bool { processID != nil }
 
+    /// Lines every configuration starts with, so that the broker can read the test's files:
+    /// started as root, mosquitto drops to user "mosquitto" before it reads files such as
+    /// password_file, which then cannot be read in our 0700 temporary directory.
+    public static var privilegeLines: [String] { geteuid() == 0 ? ["user root"] : [] }
+
     private let executable: String
     private var extraLines: [String]
+    /// A whole configuration set by `setConfiguration`, used instead of the generated one.
+    private var customConfiguration: String?
+    /// Listener ports besides `port` that `start()` waits for.
+    private var otherPorts: [Int] = []
     private var processID: pid_t?
 
     /// Writes the configuration and starts the broker.
@@ -64,13 +75,22 @@ public final class MosquittoBroker: @unchecked Sendable {
         try writeConfiguration()
     }
 
-    /// Starts the broker and waits (up to `timeout` seconds) until its port accepts connections.
+    /// Replaces the generated configuration with `text` (after `privilegeLines`), which must
+    /// open a listener on `port` and on each of `ports`; takes effect at the next start or
+    /// restart, which waits for all of them. `setExtraConfiguration` no longer applies.
+    public func setConfiguration(_ text: String, alsoWaitingFor ports: [Int] = []) throws(Failure) {
+        customConfiguration = text
+        otherPorts = ports
+        try writeConfiguration()
+    }
+
+    /// Starts the broker and waits (up to `timeout` seconds) until its ports accept connections.
     public func start(timeout: Double = 5) throws(Failure) {
         guard processID == nil else { return }
         processID = try Self.spawn([executable, "-c", configurationPath], output: logPath)
         let deadline = Self.now() + timeout
         while Self.now() < deadline {
-            if Self.portAcceptsConnections(port) { return }
+            if ([port] + otherPorts).allSatisfy(Self.portAcceptsConnections) { return }
             var status: Int32 = 0
             if let pid = processID, waitpid(pid, &status, WNOHANG) == pid {
                 processID = nil
@@ -79,7 +99,8 @@ public final class MosquittoBroker: @unchecked Sendable {
             usleep(10_000)
         }
         kill()
-        throw Failure(description: "mosquitto did not listen on 127.0.0.1:\(port) within \(timeout) s; log:\n\(logTail())")
+        throw Failure(description:
+            "mosquitto did not listen on 127.0.0.1 port \(([port] + otherPorts).map(String.init).joined(separator: ", ")) within \(timeout) s; log:\n\(logTail())")
     }
 
     /// Stops the broker gracefully (SIGTERM) and waits for it to exit.
@@ -119,13 +140,29 @@ public final class MosquittoBroker: @unchecked Sendable {
         try start()
     }
 
-    /// Writes `contents` to `name` inside the broker's directory and returns the path.
+    /// Writes `contents` to `name` (which may name a subdirectory made by `makeDirectory`)
+    /// inside the broker's directory and returns the path.
     @discardableResult
     public func writeFile(_ name: String, contents: String) throws(Failure) -> String {
         let path = directory + "/" + name
-        guard let file = fopen(path, "w") else { throw Failure(description: "cannot write \(path): \(Self.errorText())") }
+        try Self.writeFile(path, contents: contents)
+        return path
+    }
+
+    /// Writes `contents` to the file at `path`, replacing it.
+    public static func writeFile(_ path: String, contents: String) throws(Failure) {
+        guard let file = fopen(path, "w") else { throw Failure(description: "cannot write \(path): \(errorText())") }
         defer { fclose(file) }
-        guard fputs(contents, file) >= 0 else { throw Failure(description: "cannot write \(path): \(Self.errorText())") }
+        guard fputs(contents, file) >= 0 else { throw Failure(description: "cannot write \(path): \(errorText())") }
+    }
+
+    /// Creates the subdirectory `name` of the broker's directory (removed with it) and returns its path.
+    @discardableResult
+    public func makeDirectory(_ name: String) throws(Failure) -> String {
+        let path = directory + "/" + name
+        guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
+            throw Failure(description: "cannot create \(path): \(Self.errorText())")
+        }
         return path
     }
 
@@ -133,16 +170,36 @@ public final class MosquittoBroker: @unchecked Sendable {
     /// using `mosquitto_passwd -b -c`, and returns its path.
     @discardableResult
     public func writePasswordFile(_ name: String = "passwords", user: String, password: String) throws(Failure) -> String {
+        try writePasswordFile(name, users: [(user, password)])
+    }
+
+    /// Creates (or replaces) a mosquitto password file in the broker's directory with `users`
+    /// (name and password each), using `mosquitto_passwd -b`, and returns its path.
+    @discardableResult
+    public func writePasswordFile(_ name: String = "passwords", users: [(name: String, password: String)]) throws(Failure) -> String {
         guard let tool = Self.findExecutable("mosquitto_passwd", preferring: "/usr/bin/mosquitto_passwd") else {
             throw Failure(description: "mosquitto_passwd not found: install it with `apt-get install mosquitto`")
         }
         let path = directory + "/" + name
         unlink(path)
-        let pid = try Self.spawn([tool, "-b", "-c", path, user, password], output: directory + "/mosquitto_passwd.log")
+        for (index, user) in users.enumerated() {
+            // -c creates the file for the first user; the others are added to it.
+            try Self.run([tool, "-b"] + (index == 0 ? ["-c"] : []) + [path, user.name, user.password],
+                         output: directory + "/mosquitto_passwd.log")
+        }
+        return path
+    }
+
+    /// Runs `arguments` (output appended to `output`) to its end; a failure, with the end of
+    /// `output`, unless it exits with status 0.
+    public static func run(_ arguments: [String], output: String) throws(Failure) {
+        let pid = try spawn(arguments, output: output)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        guard status == 0 else { throw Failure(description: "mosquitto_passwd failed with status \(status)") }
-        return path
+        guard status == 0 else {
+            let name = arguments[0].split(separator: "/").last.map(String.init) ?? arguments[0]
+            throw Failure(description: "\(name) failed with status \(status); output:\n\(readTextFile(output).suffix(2000))")
+        }
     }
 
     /// The last lines the broker logged, for failure messages.
@@ -162,16 +219,16 @@ public final class MosquittoBroker: @unchecked Sendable {
     // MARK: - Helpers
 
     private func writeConfiguration() throws(Failure) {
+        if let customConfiguration {
+            try writeFile("mosquitto.conf", contents: (Self.privilegeLines + [customConfiguration]).joined(separator: "\n"))
+            return
+        }
         let lines = [
             "listener \(port) 127.0.0.1",
             "allow_anonymous true",
             "persistence false",
             "log_dest stderr",
-        ] + (geteuid() == 0 ? [
-            // Started as root, mosquitto drops to user "mosquitto" before it reads files such
-            // as password_file, which then cannot be read in our 0700 temporary directory.
-            "user root",
-        ] : []) + extraLines
+        ] + Self.privilegeLines + extraLines
         try writeFile("mosquitto.conf", contents: lines.joined(separator: "\n") + "\n")
     }
 
@@ -192,16 +249,16 @@ public final class MosquittoBroker: @unchecked Sendable {
         processID = nil
     }
 
-    private func removeDirectory() {
-        guard let dir = opendir(directory) else { return }
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { unlink(directory + "/" + name) }
+    private func removeDirectory() { Self.removeTree(directory) }
+
+    /// Removes the directory `path` and everything below it (links are not followed).
+    private static func removeTree(_ path: String) {
+        for name in directoryEntries(path) {
+            let child = path + "/" + name
+            // Linux says EISDIR for a directory; only then go down (a link is unlinked).
+            if unlink(child) != 0, errno == EISDIR { removeTree(child) }
         }
-        closedir(dir)
-        rmdir(directory)
+        rmdir(path)
     }
 
     /// A port that was free a moment ago: bind 127.0.0.1:0, read the port back, close.

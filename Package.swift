@@ -31,6 +31,12 @@ let package = Package(
             dependencies: ["XousIPC", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // The Linux Wi-Fi source: sysfs, procfs, rtnetlink and nl80211.
+        .target(
+            name: "LinuxWifi",
+            dependencies: ["NetServer", "XousIPC", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .systemLibrary(
             name: "CMosquitto",
             pkgConfig: "libmosquitto",
@@ -67,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "gatewayd",
             dependencies: [
-                "Gateway", "GatewayConfig", "GatewayControl", "NetServer", "MQTT", "XousIPC",
+                "Gateway", "GatewayConfig", "GatewayControl", "LinuxWifi", "NetServer", "MQTT", "XousIPC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -107,8 +113,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "LinuxWifiTests",
+            dependencies: [
+                "LinuxWifi", "NetServer", "XousIPC", "TestHarness",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "GatewayConfigTests",
-            dependencies: ["GatewayConfig", .product(name: "Yams", package: "Yams")],
+            dependencies: ["GatewayConfig", "TestHarness", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -64,6 +64,10 @@ public struct GatewaySettings: Sendable {
 
     /// The configuration file that was read, if any.
     public private(set) var file: String?
+    /// Problems that do not stop gatewayd: `GATEWAY_*` variables that name no setting. The
+    /// environment is shared with everything else a shell or container runs, so an unknown
+    /// variable is pointed out (with the closest name, in case of a typo), not refused.
+    public private(set) var warnings: [SettingsError] = []
     private var entries: [String: Entry] = [:]
 
     /// The defaults alone.
@@ -93,7 +97,9 @@ public struct GatewaySettings: Sendable {
                 errors.append(error)
             }
         }
-        settings.apply(environment: environment, errors: &errors)
+        var warnings: [SettingsError] = []
+        settings.apply(environment: environment, errors: &errors, warnings: &warnings)
+        settings.warnings = warnings
         for (path, given) in flags.sorted(by: { $0.key < $1.key }) {
             guard let key = SettingKey.named(path) else { continue }
             settings.set(key, text: given.value, origin: .flag(given.flag), errors: &errors)
@@ -205,13 +211,13 @@ public struct GatewaySettings: Sendable {
         }
     }
 
-    private mutating func apply(environment: [String: String], errors: inout [SettingsError]) {
+    private mutating func apply(environment: [String: String], errors: inout [SettingsError], warnings: inout [SettingsError]) {
         let byVariable = Dictionary(uniqueKeysWithValues: SettingKey.all.map { ($0.environmentVariable, $0) })
         for (name, text) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("GATEWAY_") {
             if Self.otherVariables.contains(name) { continue }
             guard let key = byVariable[name] else {
                 let suggestion = Self.closest(to: name, among: byVariable.keys.sorted() + Self.otherVariables).map { "; did you mean \($0)?" } ?? ""
-                errors.append(SettingsError(key: "", origin: "environment \(name)", message: "unknown gatewayd variable\(suggestion)"))
+                warnings.append(SettingsError(key: "", origin: "environment \(name)", message: "not a gatewayd setting, ignored\(suggestion)"))
                 continue
             }
             // An empty variable is the same as an unset one (as shells and compose files produce them).

@@ -2,6 +2,7 @@ import ArgumentParser
 import Gateway
 import GatewayConfig
 import GatewayControl
+import LinuxWifi
 import Logging
 import MQTT
 import NetServer
@@ -83,8 +84,17 @@ struct GatewayCommand: ParsableCommand {
     @Option(name: .customLong("health-interval-s"), help: "Seconds between <base>/bridge/health messages (default 60).")
     var healthInterval: String?
 
-    @Option(name: .customLong("source"), help: "Wi-Fi source: sim (default).")
+    @Option(name: .customLong("source"), help: "Wi-Fi source: sim (default) or linux.")
     var source: String?
+
+    @Option(name: .customLong("interface"), help: "For --source linux: the Wi-Fi interface (default wlan0).")
+    var interface: String?
+
+    @Option(name: .customLong("signal-interval-s"), help: "For --source linux: seconds between signal samples while associated (default 10).")
+    var signalInterval: String?
+
+    @Option(name: .customLong("signal-threshold-db"), help: "For --source linux: the smallest signal change pushed on its own (default 3).")
+    var signalThreshold: String?
 
     @Option(name: .customLong("scenario"), help: "Scenario file for the simulated source.")
     var scenario: String?
@@ -126,6 +136,9 @@ struct GatewayCommand: ParsableCommand {
         add("homeassistant.status_topic", haStatusTopic, "--ha-status-topic")
         add("health.interval_s", healthInterval, "--health-interval-s")
         add("source.kind", source, "--source")
+        add("source.interface", interface, "--interface")
+        add("source.signal_interval_s", signalInterval, "--signal-interval-s")
+        add("source.signal_threshold_db", signalThreshold, "--signal-threshold-db")
         add("source.scenario", scenario, "--scenario")
         add("source.interval_ms", simIntervalMs, "--sim-interval-ms")
         add("source.seed", simSeed, "--sim-seed")
@@ -146,6 +159,7 @@ struct GatewayCommand: ParsableCommand {
             Self.complain("gatewayd: configuration error\n\(error)")
             throw ExitCode(78)  // EX_CONFIG: systemd's RestartPreventExitStatus can stop a restart loop on it
         }
+        for warning in resolved.settings.warnings { Self.complain("gatewayd: warning: \(warning)") }
         if checkConfig {
             print(resolved.checkReport())
             return
@@ -171,7 +185,7 @@ struct GatewayCommand: ParsableCommand {
             kernel.shutdown()
             throw ExitCode.failure
         }
-        let net = try NetService(kernel: kernel, source: SimulatedWifiSource(scenario: resolved.scenario), logger: Logger(label: "net"))
+        let net = try NetService(kernel: kernel, source: resolved.makeSource(), logger: Logger(label: "net"))
         try Signals.onTermination({ gateway.requestShutdown() }, beforeForcedExit: { control.removeSocketFile() })
         let base = resolved.gateway.baseTopic
         logger.info("Publishing to \(resolved.mqtt.serverURL) under \(base)/ (watch with: mosquitto_sub -h HOST -p PORT -t '\(base)/#' -v)")

@@ -1,6 +1,7 @@
 import Gateway
 import GatewayConfig
 import GatewayControl
+import LinuxWifi
 import Logging
 import MQTT
 import NetServer
@@ -50,6 +51,10 @@ struct ResolvedGateway {
             scenario = .default(seed: UInt64(settings.int("source.seed") ?? 1), intervalMs: interval)
         }
 
+        if let name = settings.string("source.interface"),
+           name.utf8.count > 15 || name.contains("/") || name.contains(where: \.isWhitespace) || name == "." || name == ".." {
+            errors.append(settings.error("source.interface", "'\(name)' is not an interface name (at most 15 characters, no '/' or spaces)"))
+        }
         logLevel = settings.string("log.level").flatMap(Logger.Level.init(rawValue:)) ?? .info
         if let socket = settings.string("control.socket") {
             controlSocket = (socket, settings.origin("control.socket").description)
@@ -121,6 +126,16 @@ struct ResolvedGateway {
             }
         }
         return configuration
+    }
+
+    /// The Wi-Fi source the settings name.
+    func makeSource() -> any WifiSource {
+        guard settings.string("source.kind") == "linux" else { return SimulatedWifiSource(scenario: scenario) }
+        let options = LinuxWifiSource.Options(
+            interface: settings.string("source.interface") ?? "wlan0",
+            signalIntervalMs: (settings.int("source.signal_interval_s") ?? 10) * 1000,
+            signalThresholdDB: settings.int("source.signal_threshold_db") ?? 3)
+        return LinuxWifiSource(options: options, logger: Logger(label: "wifi"))
     }
 
     /// The setting an `MQTTConfiguration.validate` message is about.

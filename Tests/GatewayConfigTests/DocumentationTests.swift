@@ -1,11 +1,12 @@
 import GatewayConfig
+import TestHarness
 import Testing
 
 @Suite("The configuration reference")
 struct DocumentationTests {
     @Test("the README's table lists every key with its variable, flag and default, and nothing else")
     func readmeTable() throws {
-        let readme = String(decoding: try #require(FileBytes.read(repositoryRoot + "/README.md")), as: UTF8.self)
+        let readme = readTextFile(repositoryRoot + "/README.md")
         let rows = readme.split(separator: "\n").filter { $0.hasPrefix("| `") && $0.contains("| `GATEWAY_") }
         let keys = rows.compactMap { row in row.split(separator: "`").dropFirst().first.map(String.init) }
         #expect(keys == SettingKey.all.map(\.path))

@@ -2,29 +2,8 @@
 import Glibc
 #endif
 import GatewayConfig
+import TestHarness
 import Testing
-
-/// A temporary directory with files, removed at the end.
-final class TempDirectory {
-    let path: String
-
-    init() {
-        var template = Array("/tmp/gatewayd-config-XXXXXX".utf8CString)
-        path = String(cString: mkdtemp(&template)!)
-    }
-
-    deinit { _ = system("rm -rf '\(path)'") }
-
-    @discardableResult
-    func write(_ name: String, _ text: String, mode: mode_t = 0o644) -> String {
-        let file = path + "/" + name
-        let handle = fopen(file, "w")!
-        fputs(text, handle)
-        fclose(handle)
-        chmod(file, mode)
-        return file
-    }
-}
 
 /// The repository's own files, found from this source file.
 let repositoryRoot: String = {
@@ -34,7 +13,7 @@ let repositoryRoot: String = {
 }()
 
 func load(_ yaml: String?, environment: [String: String] = [:], flags: [String: (value: String, flag: String)] = [:],
-          in directory: TempDirectory = TempDirectory()) throws(SettingsErrors) -> GatewaySettings {
+          in directory: TemporaryDirectory = TemporaryDirectory()) throws(SettingsErrors) -> GatewaySettings {
     let file = yaml.map { directory.write("gatewayd.yaml", $0) }
     return try GatewaySettings.load(file: file, environment: environment, flags: flags)
 }
@@ -63,7 +42,7 @@ struct SettingsTests {
         }
         #expect(setInFile == SettingKey.all.filter { $0.defaultValue != nil }.count, "every key with a default is written out")
         // Every key without a fixed default is still documented, as a commented example.
-        let text = String(decoding: try #require(FileBytes.read(path)), as: UTF8.self)
+        let text = readTextFile(path)
         for key in SettingKey.all where key.defaultValue == nil {
             let name = key.path.split(separator: ".").last!
             #expect(text.contains("# \(name):"), "\(key.path) is not documented in the example")
@@ -161,7 +140,7 @@ struct SettingsTests {
         } catch {
             #expect(error.description == "/nonexistent/gatewayd.yaml: cannot read the configuration file: No such file or directory")
         }
-        let directory = TempDirectory()
+        let directory = TemporaryDirectory()
         let binary = directory.write("binary.yaml", "mqtt:\n  server: \u{FF}\n")
         // Not reachable through fputs with invalid UTF-8 in a Swift string, so write raw bytes.
         let handle = fopen(binary, "w")!
@@ -176,7 +155,7 @@ struct SettingsTests {
 
     @Test("file-valued keys must name a readable file; relative paths are relative to the configuration file")
     func fileKeys() throws {
-        let directory = TempDirectory()
+        let directory = TemporaryDirectory()
         directory.write("ca.crt", "not really a certificate\n")
         let settings = try load("mqtt:\n  ca: ca.crt\n", in: directory)
         #expect(settings.string("mqtt.ca") == directory.path + "/ca.crt")
@@ -190,11 +169,16 @@ struct SettingsTests {
 
     @Test("environment: values are checked; unknown variables are refused with a suggestion; empty ones are ignored")
     func environment() throws {
-        #expect(problems(nil, environment: ["GATEWAY_MQTT_USRE": "x"])
-            == ["environment GATEWAY_MQTT_USRE: unknown gatewayd variable; did you mean GATEWAY_MQTT_USER?"])
+        // Unknown variables are pointed out, not fatal: the environment is shared with everything else.
+        let typo = try load(nil, environment: ["GATEWAY_MQTT_USRE": "x", "GATEWAY_SOMETHING_ELSE": "y"])
+        #expect(typo.warnings.map(\.description) == [
+            "environment GATEWAY_MQTT_USRE: not a gatewayd setting, ignored; did you mean GATEWAY_MQTT_USER?",
+            "environment GATEWAY_SOMETHING_ELSE: not a gatewayd setting, ignored",
+        ])
+        #expect(typo.string("mqtt.user") == nil)
         #expect(problems(nil, environment: ["GATEWAY_MQTT_KEEPALIVE": "soon"])
             == ["environment GATEWAY_MQTT_KEEPALIVE: mqtt.keepalive: expected a whole number from 0 to 65535, got 'soon'"])
-        #expect(problems(nil, environment: ["GATEWAY_CONFIG": "/x", "GATEWAY_INTERFACE": "CGI/1.1", "HOME": "/root"]).isEmpty)
+        #expect(try load(nil, environment: ["GATEWAY_CONFIG": "/x", "GATEWAY_INTERFACE": "CGI/1.1", "HOME": "/root"]).warnings.isEmpty)
         #expect(try load(nil, environment: ["GATEWAY_MQTT_USER": ""]).string("mqtt.user") == nil)
         for (text, value) in [("true", true), ("YES", true), ("on", true), ("1", true), ("false", false), ("no", false), ("0", false)] {
             #expect(try load(nil, environment: ["GATEWAY_HOMEASSISTANT_ENABLED": text]).bool("homeassistant.enabled") == value, "\(text)")
@@ -214,20 +198,5 @@ struct SettingsTests {
         }
         // A bad choice for a secret would echo it; no secret is a choice, and errors about it do not quote it.
         #expect(SettingKey.all.filter(\.secret).allSatisfy { if case .string = $0.type { true } else { false } })
-    }
-}
-
-/// Reads a whole file.
-enum FileBytes {
-    static func read(_ path: String) -> [UInt8]? {
-        guard let handle = fopen(path, "r") else { return nil }
-        defer { fclose(handle) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = fread(&chunk, 1, chunk.count, handle)
-            bytes.append(contentsOf: chunk[..<count])
-            if count < chunk.count { return bytes }
-        }
     }
 }

@@ -37,7 +37,7 @@ struct GatewaydConfigurationTests {
         #expect(result.stdout.contains("mqtt.server                    = mqtt://127.0.0.1:1883  [\(Self.root)/config/gatewayd.yaml:"))
         #expect(result.stdout.contains("mqtt.client_id"))
         #expect(result.stdout.contains("[computed default]"))
-        #expect(result.stdout.split(separator: "\n").count == 24, "one line per key and a heading")
+        #expect(result.stdout.split(separator: "\n").count == 27, "one line per key and a heading")
         // Nothing was started: no control socket appeared anywhere near.
         #expect(!result.stderr.contains("Control socket"))
     }
@@ -94,12 +94,14 @@ struct GatewaydConfigurationTests {
             """)
         // The file alone, except for what the environment overrides.
         let first = try GatewayProcess(broker: broker, [], logName: "first.log",
-                                       environment: ["GATEWAY_CONFIG": file, "GATEWAY_MQTT_BASE_TOPIC": "env-base"])
+                                       environment: ["GATEWAY_CONFIG": file, "GATEWAY_MQTT_BASE_TOPIC": "env-base", "GATEWAY_UNRELATED": "x"])
         #expect(watcher.waitFor("env-base/bridge/state") { $0["state"] == "online" })
         #expect(watcher.waitFor("env-base/wlan/state", count: 2))
         #expect(watcher.allMessages.contains { $0.topic.hasPrefix("file-discovery/sensor/testdev/") },
                 "--device-id testdev (a flag) beats device_id from-file")
         #expect(!watcher.allMessages.contains { $0.topic.hasPrefix("file-base/") })
+        // A variable that names no setting is pointed out, and does not stop gatewayd.
+        #expect(first.log.contains("warning: environment GATEWAY_UNRELATED: not a gatewayd setting, ignored"))
         first.kill(SIGTERM)
         #expect(first.waitForExit(timeout: 5) == 0)
 
@@ -108,6 +110,28 @@ struct GatewaydConfigurationTests {
                                         environment: ["GATEWAY_MQTT_BASE_TOPIC": "env-base"])
         defer { second.kill(SIGTERM) }
         #expect(watcher.waitFor("flag-base/bridge/state") { $0["state"] == "online" })
+    }
+
+    @Test("--source linux publishes this host's interface; a missing one is unknown and logged")
+    func linuxSource() throws {
+        let broker = try MosquittoBroker()
+        let watcher = try Observer(broker: broker)
+        let loopback = try GatewayProcess(broker: broker, ["--source", "linux", "--interface", "lo"], logName: "lo.log")
+        #expect(watcher.waitFor("wifi-gateway/wlan/state") {
+            $0["link_state"] == "unknown" && $0["ipv4"]?["address"] == "127.0.0.1" && $0["ipv4"]?["netmask"] == "255.0.0.0"
+                && $0["ipv4"]?["dhcp"] == "bound" && $0["ssid"] == .null
+        })
+        #expect(loopback.log.contains("Interface lo is not a wireless interface; reporting link state unknown"))
+        loopback.kill(SIGTERM)
+        #expect(loopback.waitForExit(timeout: 5) == 0)
+
+        let missing = try GatewayProcess(broker: broker, ["--source", "linux", "--interface", "nosuch0"], logName: "missing.log")
+        defer { missing.kill(SIGTERM) }
+        #expect(eventually(timeout: 5) { missing.log.contains("Wi-Fi interface nosuch0 not found; reporting link state unknown until it appears") })
+        #expect(watcher.waitFor("wifi-gateway/wlan/state") { $0["link_state"] == "unknown" && $0["ipv4"]?["address"] == "0.0.0.0" })
+        let bad = try gatewayd(["--source", "linux", "--interface", "../etc", "--check-config"], in: broker.directory)
+        #expect(bad.status == 78)
+        #expect(bad.stderr.contains("--interface: source.interface: '../etc' is not an interface name"), "\(bad.stderr)")
     }
 
     @Test("the password works and appears nowhere: logs, topics, status, gatewayctl, --check-config")

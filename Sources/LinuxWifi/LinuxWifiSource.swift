@@ -131,7 +131,7 @@ private final class Monitor: @unchecked Sendable {
         var facts = snapshot()
         var last = facts.status
         emit(last)
-        var lastSignal = facts.signalDBm
+        var gate = SignalGate(threshold: options.signalThresholdDB, lastPushed: facts.signalDBm)
         while true {
             let sampling = facts.linkState == .connected
             var descriptors = [
@@ -166,20 +166,18 @@ private final class Monitor: @unchecked Sendable {
                 let status = facts.status
                 if status != last {
                     last = status
-                    lastSignal = facts.signalDBm
+                    gate.pushed(facts.signalDBm)
                     emit(status)
                 }
             } else if sampling {
                 guard let signal = signal(facts) else { continue }
                 facts.signalDBm = signal
-                // Only a change a person would notice is pushed; smaller drift waits for one.
-                if abs(signal - (lastSignal ?? signal - options.signalThresholdDB)) >= options.signalThresholdDB {
-                    let status = facts.status
-                    lastSignal = signal
-                    if status != last {
-                        last = status
-                        emit(status)
-                    }
+                guard gate.shouldPush(signal) else { continue }
+                let status = facts.status
+                gate.pushed(signal)
+                if status != last {
+                    last = status
+                    emit(status)
                 }
             }
         }
@@ -269,4 +267,26 @@ private final class Monitor: @unchecked Sendable {
         presence = now
         if now == "wireless" { logger.info("\(message)") } else { logger.warning("\(message)") }
     }
+}
+
+/// Decides whether a sampled signal is worth a push: only a change of at least `threshold` dB
+/// from the last value pushed, so that drift of a dB or two does not flood the broker (it
+/// still goes out with the next push for any other reason).
+struct SignalGate: Sendable, Hashable {
+    let threshold: Int
+    private(set) var lastPushed: Int?
+
+    init(threshold: Int, lastPushed: Int?) {
+        self.threshold = max(1, threshold)
+        self.lastPushed = lastPushed
+    }
+
+    /// Whether `signal` differs enough from the last pushed value (any signal after none).
+    func shouldPush(_ signal: Int) -> Bool {
+        guard let lastPushed else { return true }
+        return abs(signal - lastPushed) >= threshold
+    }
+
+    /// Records what went out.
+    mutating func pushed(_ signal: Int?) { lastPushed = signal }
 }

@@ -193,9 +193,26 @@ struct LinuxWifiSourceTests {
             let count = log.statuses.count
             try sandbox.ip("link del gwtest0")
             try check(log.wait(timeout: 2) { _ in log.statuses.count > count && log.statuses.last?.ipv4.mac == .zero })
-            // Nothing changes, nothing is pushed: the source sleeps.
+            // Nothing changes, nothing is pushed, and the source's thread does not even wake up.
             let settled = log.statuses.count
+            let thread = threadIDs().first { threadName($0) == "wifi-linux" }
+            let wakeUps = { thread.flatMap { contextSwitches(ofThread: $0) } }
+            let before = wakeUps()
             pause(0.5)
             try check(log.statuses.count == settled)
+            try check(before != nil && wakeUps() == before, "the idle source thread woke up: \(String(describing: before)) → \(String(describing: wakeUps()))")
     }
+}
+
+/// Voluntary plus involuntary context switches of a thread of this process: each is a wake-up.
+func contextSwitches(ofThread id: Int32) -> Int? {
+    let status = readTextFile("/proc/self/task/\(id)/status")
+    var total = 0
+    var found = 0
+    for line in status.split(separator: "\n") where line.hasPrefix("voluntary_ctxt_switches:") || line.hasPrefix("nonvoluntary_ctxt_switches:") {
+        guard let value = Int(line.split(separator: ":")[1].trimmingPrefix(while: { $0 == " " || $0 == "\t" })) else { return nil }
+        total += value
+        found += 1
+    }
+    return found == 2 ? total : nil
 }

@@ -68,12 +68,12 @@ public struct GatewaySettings: Sendable {
     /// environment is shared with everything else a shell or container runs, so an unknown
     /// variable is pointed out (with the closest name, in case of a typo), not refused.
     public private(set) var warnings: [SettingsError] = []
-    private var entries: [String: Entry] = [:]
+    private var storage: [String: Entry] = [:]
 
     /// The defaults alone.
     public init() {
         for key in SettingKey.all {
-            if let value = key.defaultValue { entries[key.path] = Entry(value: value, origin: .defaultValue) }
+            if let value = key.defaultValue { storage[key.path] = Entry(value: value, origin: .defaultValue) }
         }
     }
 
@@ -110,29 +110,32 @@ public struct GatewaySettings: Sendable {
 
     // MARK: Reading values
 
+    /// Every key that has a value, with its entry (secrets included: handle with care).
+    public var entries: [String: Entry] { storage }
+
     /// The entry for `path`, if it has a value.
-    public func entry(_ path: String) -> Entry? { entries[path] }
+    public func entry(_ path: String) -> Entry? { storage[path] }
 
     /// The value at `path` as text, if set.
     public func string(_ path: String) -> String? {
-        guard let value = entries[path]?.value else { return nil }
+        guard let value = storage[path]?.value else { return nil }
         return value.description
     }
 
     /// The value at `path` as a number, if set and whole.
     public func int(_ path: String) -> Int? {
-        if case .int(let value)? = entries[path]?.value { return value }
+        if case .int(let value)? = storage[path]?.value { return value }
         return nil
     }
 
     /// The value at `path` as a Boolean, if set.
     public func bool(_ path: String) -> Bool? {
-        if case .bool(let value)? = entries[path]?.value { return value }
+        if case .bool(let value)? = storage[path]?.value { return value }
         return nil
     }
 
     /// Where the value at `path` came from (`default` when it was never set).
-    public func origin(_ path: String) -> SettingOrigin { entries[path]?.origin ?? .defaultValue }
+    public func origin(_ path: String) -> SettingOrigin { storage[path]?.origin ?? .defaultValue }
 
     /// An error about the value at `path`, naming where it came from.
     public func error(_ path: String, _ message: String) -> SettingsError {
@@ -142,7 +145,7 @@ public struct GatewaySettings: Sendable {
     /// Each key with its effective value (secrets hidden) and origin, for `--check-config`.
     public var report: [(key: String, value: String, origin: String)] {
         SettingKey.all.map { key in
-            guard let entry = entries[key.path] else {
+            guard let entry = storage[key.path] else {
                 return (key.path, key.computedDefault.map { "(\($0))" } ?? "(not set)", "default")
             }
             return (key.path, key.secret ? "(set, hidden)" : entry.value.description, entry.origin.description)
@@ -299,7 +302,7 @@ public struct GatewaySettings: Sendable {
         default:
             break
         }
-        entries[key.path] = Entry(value: value, origin: origin)
+        storage[key.path] = Entry(value: value, origin: origin)
     }
 
     // MARK: Helpers

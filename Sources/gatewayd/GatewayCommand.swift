@@ -150,16 +150,23 @@ struct GatewayCommand: ParsableCommand {
     func run() throws {
         Signals.blockTermination()
         let environment = ControlSocketPath.processEnvironment()
+        let file = config ?? environment["GATEWAY_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
         let resolved: ResolvedGateway
+        let warnings: [SettingsError]
         do {
-            let file = config ?? environment["GATEWAY_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-            let settings = try GatewaySettings.load(file: file, environment: environment, flags: flagLayer)
+            let settings: GatewaySettings
+            if let file, !checkConfig {
+                (settings, warnings) = try IsolatedSettings.load(file: file, environment: environment, flags: flagLayer)
+            } else {
+                settings = try GatewaySettings.load(file: file, environment: environment, flags: flagLayer)
+                warnings = settings.warnings
+            }
             resolved = try ResolvedGateway(settings)
         } catch {
             Self.complain("gatewayd: configuration error\n\(error)")
             throw ExitCode(78)  // EX_CONFIG: systemd's RestartPreventExitStatus can stop a restart loop on it
         }
-        for warning in resolved.settings.warnings { Self.complain("gatewayd: warning: \(warning)") }
+        for warning in warnings { Self.complain("gatewayd: warning: \(warning)") }
         if checkConfig {
             print(resolved.checkReport())
             return
@@ -172,7 +179,7 @@ struct GatewayCommand: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "gatewayd")
-        if let file = resolved.settings.file { logger.info("Configuration from \(file)") }
+        if let file { logger.info("Configuration from \(file)") }
 
         let mqtt = try MQTTClient(configuration: resolved.mqtt, logger: Logger(label: "mqtt"))
         let kernel = Kernel()

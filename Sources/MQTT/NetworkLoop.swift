@@ -114,13 +114,14 @@ extension ClientCore {
         }
     }
 
-    /// How long `mosquitto_loop` may sleep in select: a quarter of the keepalive (libmosquitto
-    /// also shortens it to the next ping), so an idle connection wakes the thread a few times
-    /// per keepalive period instead of every second. Publishes and `stop` wake it at once
-    /// through libmosquitto's socketpair.
+    /// How long `mosquitto_loop` may sleep in select: a whole keepalive period. libmosquitto
+    /// shortens it to the moment the next PINGREQ is due (`next_msg_out` in its loop.c), so an
+    /// idle connection wakes the thread once per keepalive to ping and once for the PINGRESP,
+    /// and never otherwise. Publishes and `stop` wake it at once through libmosquitto's
+    /// socketpair.
     private func loopTimeoutMilliseconds(since started: MonotonicInstant, connackTimeout: Int) -> Int32 {
         let keepalive = configuration.keepAliveSeconds
-        var timeout = keepalive > 0 ? max(1000, keepalive * 250) : 3_600_000
+        var timeout = keepalive > 0 ? keepalive * 1000 : 3_600_000
         if !session.accepted {
             let elapsed = Int(MonotonicInstant.now.nanoseconds(since: started) / 1_000_000)
             timeout = min(timeout, max(10, connackTimeout * 1000 - elapsed))

@@ -203,16 +203,3 @@ struct LinuxWifiSourceTests {
             try check(before != nil && wakeUps() == before, "the idle source thread woke up: \(String(describing: before)) → \(String(describing: wakeUps()))")
     }
 }
-
-/// Voluntary plus involuntary context switches of a thread of this process: each is a wake-up.
-func contextSwitches(ofThread id: Int32) -> Int? {
-    let status = readTextFile("/proc/self/task/\(id)/status")
-    var total = 0
-    var found = 0
-    for line in status.split(separator: "\n") where line.hasPrefix("voluntary_ctxt_switches:") || line.hasPrefix("nonvoluntary_ctxt_switches:") {
-        guard let value = Int(line.split(separator: ":")[1].trimmingPrefix(while: { $0 == " " || $0 == "\t" })) else { return nil }
-        total += value
-        found += 1
-    }
-    return found == 2 ? total : nil
-}

@@ -1,0 +1,14 @@
+/// Voluntary plus involuntary context switches of thread `id` of this process, from
+/// `/proc/self/task/<id>/status`: each is a time the thread was woken (or preempted). Nil when
+/// the thread is gone.
+public func contextSwitches(ofThread id: Int32) -> Int? {
+    let status = readTextFile("/proc/self/task/\(id)/status")
+    var total = 0
+    var found = 0
+    for line in status.split(separator: "\n") where line.hasPrefix("voluntary_ctxt_switches:") || line.hasPrefix("nonvoluntary_ctxt_switches:") {
+        guard let value = Int(line.split(separator: ":")[1].trimmingPrefix(while: { $0 == " " || $0 == "\t" })) else { return nil }
+        total += value
+        found += 1
+    }
+    return found == 2 ? total : nil
+}

@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "gatewayd", targets: ["gatewayd"]),
         .executable(name: "gatewayctl", targets: ["gatewayctl"]),
         .executable(name: "xous-demo", targets: ["xous-demo"]),
+        .executable(name: "gateway-bench", targets: ["gateway-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -56,10 +57,12 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        // A real mosquitto as a child process, for tests and the benchmark (no Swift Testing).
+        .target(name: "BrokerProcess", swiftSettings: strict),
         // Test support only (a real mosquitto per test, an event recorder); no product links it.
         .target(
             name: "TestHarness",
-            dependencies: ["MQTT", "XousIPC", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["BrokerProcess", "MQTT", "XousIPC", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
         .target(
@@ -90,6 +93,12 @@ let package = Package(
         .executableTarget(
             name: "xous-demo",
             dependencies: ["XousIPC", "NetServer", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // Issue 7's measurements: end-to-end, IPC, idle and start-up figures against a real broker.
+        .executableTarget(
+            name: "gateway-bench",
+            dependencies: ["BrokerProcess", "Gateway", "MQTT", "NetServer", "XousIPC", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import BrokerProcess
 import XousIPC
 
 /// Whether the kernel thread `id` of this process still exists.
@@ -20,35 +21,6 @@ public func threadName(_ id: Int32) -> String? {
 /// The IDs of this process's kernel threads.
 public func threadIDs() -> [Int32] {
     directoryEntries("/proc/self/task").compactMap { Int32($0) }
-}
-
-/// The names in directory `path`, without "." and "..", in no particular order; none when it
-/// cannot be read.
-public func directoryEntries(_ path: String) -> [String] {
-    guard let directory = opendir(path) else { return [] }
-    defer { closedir(directory) }
-    var names: [String] = []
-    while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
-        if name != ".", name != ".." { names.append(name) }
-    }
-    return names
-}
-
-/// The whole content of a text file, or "" when it cannot be read.
-public func readTextFile(_ path: String) -> String {
-    guard let file = fopen(path, "r") else { return "" }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let count = fread(&chunk, 1, chunk.count, file)
-        if count <= 0 { break }
-        bytes += chunk[0..<count]
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }
 
 /// Waits up to `timeout` seconds for the child `pid` to end: its exit status (128 + n when a

@@ -2,7 +2,7 @@ public import Glibc
 
 /// A real mosquitto broker on a free loopback port, run as a child process for integration tests.
 ///
-/// Self-contained (Glibc only) so it can be copied into any test target. It writes a minimal
+/// Needs only Glibc (and `TextFiles.swift` beside it), so executables can use it too. It writes a minimal
 /// configuration (`listener <port> 127.0.0.1`, `allow_anonymous true`, `persistence false`,
 /// plus any extra lines) into a fresh temporary directory, starts `mosquitto -c <conf>`, and
 /// waits until the port accepts connections. `stop()`, `kill()`, `suspend()`/`resume()` and
@@ -204,16 +204,8 @@ public final class MosquittoBroker: @unchecked Sendable {
 
     /// The last lines the broker logged, for failure messages.
     public func logTail(maxBytes: Int = 2000) -> String {
-        guard let file = fopen(logPath, "r") else { return "(no log)" }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count <= 0 { break }
-            bytes += buffer[..<count]
-        }
-        return String(decoding: bytes.suffix(maxBytes), as: UTF8.self)
+        guard access(logPath, R_OK) == 0 else { return "(no log)" }
+        return String(decoding: readTextFile(logPath).utf8.suffix(maxBytes), as: UTF8.self)
     }
 
     // MARK: - Helpers

@@ -1,0 +1,338 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BrokerProcess
+import Logging
+import NetServer
+import XousIPC
+
+/// The benchmark's sections, each adding its figures to one report.
+struct Bench {
+    let options: Options
+    let report = Report()
+    let logger: Logger = {
+        var logger = Logger(label: "gateway-bench")
+        // Only failures: the figures must not be interleaved with connection chatter.
+        logger.logLevel = .error
+        return logger
+    }()
+
+    func run() {
+        let broker: MosquittoBroker
+        do {
+            // The default queue of 1000 messages per client could drop QoS 1 messages in a
+            // throughput run; the window keeps fewer in flight, this only rules the broker out.
+            broker = try MosquittoBroker(extraConfiguration: ["max_queued_messages 1000000"])
+        } catch {
+            print("gateway-bench: \(error)")
+            exit(1)
+        }
+        print("gateway-bench\(options.quick ? " --quick" : ""): mosquitto on 127.0.0.1:\(broker.port); "
+              + "\(options.updates) paced updates at \(options.rate)/s, \(options.flood) per throughput run "
+              + "(window \(options.window)), \(options.ipcUpdates) IPC updates, idle \(format(options.idleSeconds, 0)) s")
+        section("end-to-end") { try endToEnd(port: broker.port) }
+        section("ipc") { try ipc() }
+        section("gatewayd") { try gatewaydProcess(broker: broker) }
+        print("")
+        report.print()
+        broker.stop()
+    }
+
+    private func section(_ name: String, _ body: () throws -> Void) {
+        let start = nowNanoseconds()
+        do { try body() } catch { report.note("\(name): not measured: \(error)") }
+        printError("gateway-bench: \(name) done in \(format(Double(nowNanoseconds() - start) / 1e9, 1)) s")
+    }
+
+    // MARK: 1 and 2: end to end
+
+    private func endToEnd(port: Int) throws {
+        let base = "bench-\(getpid())"
+        let gatewaySubscriber = try SequenceSubscriber(
+            port: port, clientID: "bench-sub-gw", topic: base + "-gw/wlan/state", qos: 1, logger: logger)
+        let baselineSubscriber = try SequenceSubscriber(
+            port: port, clientID: "bench-sub-base1", topic: base + "-q1/wlan/state", qos: 1, logger: logger)
+        let qos0Subscriber = try SequenceSubscriber(
+            port: port, clientID: "bench-sub-base0", topic: base + "-q0/wlan/state", qos: 0, logger: logger)
+        defer { for subscriber in [gatewaySubscriber, baselineSubscriber, qos0Subscriber] { subscriber.stop() } }
+
+        let gateway = try GatewayRig(port: port, baseTopic: base + "-gw", logger: logger)
+        defer { gateway.shutdown() }
+        let size = gatewayPayloadSize()
+        let baseline = try BaselineRig(
+            port: port, clientID: "bench-pub-q1", topic: base + "-q1/wlan/state", qos: 1, payloadSize: size, logger: logger)
+        let baseline0 = try BaselineRig(
+            port: port, clientID: "bench-pub-q0", topic: base + "-q0/wlan/state", qos: 0, payloadSize: size, logger: logger)
+        defer { baseline.stop(); baseline0.stop() }
+        report.value("payload_bytes", String(size))
+
+        let gatewayLatency = try latencyRun("gateway", gateway, gatewaySubscriber, key: "e2e")
+        let baselineLatency = try latencyRun("baseline", baseline, baselineSubscriber, key: "baseline")
+        let slack = gatewayLatency.p99 - baselineLatency.p99
+        report.check("end-to-end", "gateway p99 - baseline p99", format(slack) + " us", target: "<= 100 us",
+                     passed: slack <= 100, key: "target_e2e_p99")
+
+        let gatewayRate = try throughputRun("gateway QoS 1", gateway, gatewaySubscriber, key: "e2e_throughput_qos1")
+        let baselineRate = try throughputRun("baseline QoS 1", baseline, baselineSubscriber, key: "baseline_throughput_qos1")
+        _ = try throughputRun("baseline QoS 0", baseline0, qos0Subscriber, key: "baseline_throughput_qos0")
+        report.add("end-to-end", "gateway QoS 0", "n/a: gatewayd publishes QoS 1 only (no QoS 0 mode)")
+        report.value("e2e_throughput_qos0", "n/a")
+        let ratio = gatewayRate / baselineRate
+        report.value("e2e_throughput_ratio_qos1", ratio, decimals: 3)
+        report.check("end-to-end", "throughput gateway/baseline (QoS 1)", format(ratio, 3), target: ">= 0.9",
+                     passed: ratio >= 0.9, key: "target_e2e_throughput")
+
+        let status = gateway.gateway.status
+        report.value("gateway_updates_received", String(status.updatesReceived))
+        report.value("gateway_updates_published", String(status.updatesPublished))
+        let dropped = status.updatesDropped - gateway.droppedBeforeRuns
+        report.value("gateway_updates_dropped_before_runs", String(gateway.droppedBeforeRuns))
+        report.value("gateway_updates_dropped", String(dropped))
+        report.value("net_outbox_overflows", String(gateway.net.statistics[.outboxOverflow]))
+        report.value("net_latch_dropped", String(gateway.net.droppedStates))
+        if dropped > 0 || gateway.net.statistics[.outboxOverflow] > 0 || gateway.net.droppedStates > 0 {
+            report.note("the gateway path dropped updates during the runs: gateway \(dropped), net outbox "
+                        + "\(gateway.net.statistics[.outboxOverflow]), net latch \(gateway.net.droppedStates)")
+        }
+        if baseline.publishErrors + baseline0.publishErrors > 0 {
+            report.note("baseline publish errors: QoS 1 \(baseline.publishErrors), QoS 0 \(baseline0.publishErrors)")
+        }
+    }
+
+    /// Paced updates through `rig`; adds the latency figures and returns them.
+    private func latencyRun(
+        _ name: String, _ rig: any UpdateSender, _ subscriber: SequenceSubscriber, key: String
+    ) throws -> LatencySummary {
+        let log = ArrivalLog(capacity: options.updates)
+        try rig.prepareRun(subscriber: subscriber, log: log)
+        let sent = paced(count: options.updates, rate: options.rate) { rig.send($0) }
+        log.wait(for: options.updates)
+        let result = log.result
+        let summary = LatencySummary(nanoseconds: latencies(sent: sent, arrivals: result.arrivals))
+        addLatency("end-to-end", name, summary, key: key)
+        addLosses("end-to-end", name, sent: options.updates, result, key: key)
+        return summary
+    }
+
+    /// Updates through `rig` as fast as it delivers them; adds the rate and returns it.
+    private func throughputRun(
+        _ name: String, _ rig: any UpdateSender, _ subscriber: SequenceSubscriber, key: String
+    ) throws -> Double {
+        let log = ArrivalLog(capacity: options.flood)
+        try rig.prepareRun(subscriber: subscriber, log: log)
+        let before = ProcessSample(pid: getpid())
+        let start = windowed(count: options.flood, window: options.window, logs: [log]) { rig.send($0) }
+        log.wait(for: options.flood)
+        let result = log.result
+        addSwitches(since: before, updates: result.received, key: key)
+        let rate = Double(result.received) / (Double(result.lastArrival &- start) / 1e9)
+        report.add("end-to-end", "\(name) throughput", format(rate, 0) + " updates/s")
+        report.value(key, rate, decimals: 0)
+        addLosses("end-to-end", "\(name) throughput", sent: options.flood, result, key: key)
+        return rate
+    }
+
+    private func addLatency(_ section: String, _ name: String, _ summary: LatencySummary, key: String) {
+        report.add(section, "\(name) latency p50/p90/p99/max",
+                   "\(format(summary.p50)) / \(format(summary.p90)) / \(format(summary.p99)) / \(format(summary.max)) us (n=\(summary.count))")
+        report.value(key + "_p50_us", summary.p50)
+        report.value(key + "_p90_us", summary.p90)
+        report.value(key + "_p99_us", summary.p99)
+        report.value(key + "_max_us", summary.max)
+    }
+
+    private func addLosses(_ section: String, _ name: String, sent: Int, _ result: ArrivalLog.Result, key: String) {
+        let lost = sent - result.received
+        report.value(key + "_lost", String(lost))
+        report.value(key + "_out_of_order", String(result.outOfOrder))
+        if lost > 0 || result.outOfOrder > 0 || result.duplicates > 0 {
+            report.note("\(section) \(name): \(lost) of \(sent) lost, \(result.outOfOrder) out of order, \(result.duplicates) duplicated")
+        }
+    }
+
+    /// Context switches per update of this process's threads since `before`, by thread name
+    /// (numbered names such as net-push-5 counted together): which hand-offs an update costs.
+    private func addSwitches(since before: ProcessSample?, updates: Int, key: String) {
+        guard let before, let after = ProcessSample(pid: getpid()), updates > 0 else { return }
+        var byName: [String: Int] = [:]
+        for (tid, thread) in after.threads {
+            let name = String(thread.name.reversed().drop { $0.isNumber || $0 == "-" }.reversed())
+            let earlier = before.threads[tid]
+            byName[name, default: 0] += thread.voluntary + thread.involuntary
+                - (earlier?.voluntary ?? 0) - (earlier?.involuntary ?? 0)
+        }
+        let busy = byName.filter { $0.value > 0 }.sorted { $0.value > $1.value }
+        let total = busy.reduce(0) { $0 + $1.value }
+        report.value(key + "_switches_per_update", Double(total) / Double(updates), decimals: 2)
+        report.note("\(key): context switches per update: " + busy.map {
+            "\($0.key) \(format(Double($0.value) / Double(updates), 2))"
+        }.joined(separator: ", ") + " (total \(format(Double(total) / Double(updates), 2)))")
+    }
+
+    // MARK: 3: IPC alone
+
+    private func ipc() throws {
+        let rig = try IPCRig(subscriberCount: 1, logger: logger)
+        if let failure = rig.failure { rig.shutdown(); throw BenchError(failure) }
+        var logs = rig.newLogs(capacity: options.updates)
+        let sent = paced(count: options.updates, rate: options.rate) { rig.source.emit(benchStatus($0)) }
+        _ = logs[0].wait(for: options.updates)
+        let summary = LatencySummary(nanoseconds: latencies(sent: sent, arrivals: logs[0].result.arrivals))
+        addLatency("ipc", "bounce (1 subscriber)", summary, key: "ipc")
+        addLosses("ipc", "bounce latency", sent: options.updates, logs[0].result, key: "ipc_latency")
+
+        logs = rig.newLogs(capacity: options.ipcUpdates)
+        let before = ProcessSample(pid: getpid())
+        let start = windowed(count: options.ipcUpdates, window: 2 * options.window, logs: logs) { rig.source.emit(benchStatus($0)) }
+        _ = logs[0].wait(for: options.ipcUpdates)
+        let result = logs[0].result
+        addSwitches(since: before, updates: result.received, key: "ipc_throughput")
+        let rate = Double(result.received) / (Double(result.lastArrival &- start) / 1e9)
+        report.check("ipc", "bounce throughput (1 subscriber)", format(rate, 0) + " updates/s", target: ">= 200000",
+                     passed: rate >= 200_000, key: "target_ipc_throughput")
+        report.value("ipc_throughput", rate, decimals: 0)
+        addLosses("ipc", "bounce throughput", sent: options.ipcUpdates, result, key: "ipc_throughput")
+        rig.shutdown()
+
+        for count in options.fanouts { try fanout(count) }
+    }
+
+    /// One run with `count` subscribers: paced latency to the last of them, and throughput.
+    private func fanout(_ count: Int) throws {
+        let rig = try IPCRig(subscriberCount: count, logger: logger)
+        defer { rig.shutdown() }
+        var measured = rig.subscribers.count
+        if let failure = rig.failure {
+            report.add("ipc", "fan-out \(count)", "n/a: only \(measured) subscribers possible (see note)")
+            report.value("fanout_\(count)", "n/a")
+            report.note("fan-out \(count): \(failure); measured with \(measured) instead")
+            guard measured > 1 else { return }
+        }
+        measured = max(measured, 1)
+        let label = "fan-out \(measured)"
+        // A quarter of the end-to-end pace: 29 subscribers take only about 2,100 updates/s, and
+        // at 2,000/s the figure would be the queue's growth, not the cost of a delivery.
+        let pace = max(1, options.rate / 4)
+        let latencyCount = min(options.updates, 2 * pace)
+        var logs = rig.newLogs(capacity: latencyCount)
+        let sent = paced(count: latencyCount, rate: pace) { rig.source.emit(benchStatus($0)) }
+        for log in logs { _ = log.wait(for: latencyCount) }
+        // An update has arrived when it reached every subscriber.
+        var last = [UInt64](repeating: 0, count: latencyCount + 1)
+        for log in logs {
+            let arrivals = log.result.arrivals
+            for seq in 1...latencyCount { last[seq] = arrivals[seq] == 0 || last[seq] == UInt64.max ? UInt64.max : max(last[seq], arrivals[seq]) }
+        }
+        let summary = LatencySummary(nanoseconds: latencies(sent: sent, arrivals: last.map { $0 == UInt64.max ? 0 : $0 }))
+        addLatency("ipc", "\(label): to the last subscriber at \(pace)/s,", summary, key: "fanout_\(measured)")
+
+        logs = rig.newLogs(capacity: options.fanoutUpdates)
+        let start = windowed(count: options.fanoutUpdates, window: 2 * options.window, logs: logs) { rig.source.emit(benchStatus($0)) }
+        var end: UInt64 = 0
+        var lost = 0
+        for log in logs {
+            _ = log.wait(for: options.fanoutUpdates)
+            let result = log.result
+            end = max(end, result.lastArrival)
+            lost += options.fanoutUpdates - result.received
+        }
+        let seconds = Double(end &- start) / 1e9
+        let rate = Double(options.fanoutUpdates) / seconds
+        let perDelivery = seconds * 1e9 / Double(options.fanoutUpdates * measured)
+        report.add("ipc", "\(label) throughput", "\(format(rate, 0)) updates/s, \(format(perDelivery, 0)) ns per delivery")
+        report.value("fanout_\(measured)_throughput", rate, decimals: 0)
+        report.value("fanout_\(measured)_ns_per_delivery", perDelivery, decimals: 0)
+        report.value("fanout_\(measured)_lost", String(lost))
+        if lost > 0 { report.note("\(label): \(lost) deliveries lost (net outbox overflows \(rig.net.statistics[.outboxOverflow]))") }
+    }
+
+    // MARK: 4 and 5: the gatewayd binary
+
+    private func gatewaydProcess(broker: MosquittoBroker) throws {
+        let executable = options.gatewayd ?? siblingExecutable("gatewayd")
+        guard access(executable, X_OK) == 0 else {
+            throw BenchError("no gatewayd at \(executable): build it with the same scratch path, "
+                             + "e.g. swift build -c release --product gatewayd")
+        }
+        let directory = try broker.makeDirectory("gatewayd")
+        let watcher = try OnlineWatcher(port: broker.port, logger: logger)
+        defer { watcher.stop() }
+        try idle(executable, broker: broker, directory: directory, watcher: watcher)
+        try startup(executable, broker: broker, directory: directory, watcher: watcher)
+    }
+
+    private func idle(_ executable: String, broker: MosquittoBroker, directory: String, watcher: OnlineWatcher) throws {
+        let base = "bench-idle-\(getpid())"
+        let process = try GatewaydProcess(executable: executable, port: broker.port, baseTopic: base, directory: directory, run: 0)
+        defer { process.stop() }
+        guard watcher.onlineTime(base, seconds: 10) != nil else { throw BenchError("gatewayd did not report online within 10 s") }
+        // Let the start-up publishes (discovery, health, state) settle: they are start-up, not idle.
+        sleep(seconds: 1)
+        guard let first = ProcessSample(pid: process.pid) else { throw BenchError("gatewayd exited") }
+        sleep(seconds: options.idleSeconds)
+        guard let second = ProcessSample(pid: process.pid) else { throw BenchError("gatewayd exited while idle") }
+        let seconds = Double(second.time - first.time) / 1e9
+        let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let cpuSeconds = Double(second.cpuTicks - first.cpuTicks) / ticksPerSecond
+        let cpuPercent = cpuSeconds / seconds * 100
+        report.value("idle_seconds", seconds, decimals: 1)
+        report.value("idle_cpu_seconds", cpuSeconds, decimals: 3)
+        report.check("idle", "CPU over \(format(seconds, 1)) s", "\(format(cpuSeconds, 3)) s = \(format(cpuPercent, 3)) %",
+                     target: "<= 0.1 %", passed: cpuPercent <= 0.1, key: "target_idle_cpu")
+        report.value("idle_cpu_percent", cpuPercent, decimals: 3)
+
+        var total = 0
+        for tid in Set(first.threads.keys).union(second.threads.keys).sorted() {
+            let before = first.threads[tid], after = second.threads[tid]
+            let name = after?.name ?? before?.name ?? "?"
+            let voluntary = (after?.voluntary ?? before?.voluntary ?? 0) - (before?.voluntary ?? 0)
+            let involuntary = (after?.involuntary ?? before?.involuntary ?? 0) - (before?.involuntary ?? 0)
+            total += voluntary + involuntary
+            let life = before == nil ? " (new)" : after == nil ? " (ended)" : ""
+            report.add("idle", "wake-ups \(name) [\(tid)]\(life)",
+                       "\(format(Double(voluntary + involuntary) / seconds, 2))/s (\(voluntary) voluntary, \(involuntary) involuntary)")
+            report.value("idle_wakeups_\(name)_\(tid)", String(voluntary + involuntary))
+        }
+        report.check("idle", "wake-ups, all threads", "\(total) in \(format(seconds, 1)) s (\(format(Double(total) / seconds, 2))/s)",
+                     target: "0", passed: total == 0, key: "target_idle_wakeups")
+        report.value("idle_wakeups_total", String(total))
+        report.value("idle_threads", String(second.threads.count))
+        let rssMiB = Double(second.rssKiB) / 1024
+        report.check("idle", "resident memory (VmRSS)", format(rssMiB, 1) + " MiB", target: "<= 20 MB",
+                     passed: Double(second.rssKiB) * 1024 <= 20_000_000, key: "target_idle_rss")
+        report.value("idle_rss_kib", String(second.rssKiB))
+        report.add("idle", "of which anonymous / file-backed", "\(format(Double(second.rssAnonKiB) / 1024, 1)) / \(format(Double(second.rssFileKiB) / 1024, 1)) MiB")
+        report.value("idle_rss_anon_kib", String(second.rssAnonKiB))
+        report.value("idle_rss_file_kib", String(second.rssFileKiB))
+    }
+
+    private func startup(_ executable: String, broker: MosquittoBroker, directory: String, watcher: OnlineWatcher) throws {
+        var times: [Double] = []
+        for run in 1...options.startupRuns {
+            // A fresh base topic per run: no retained online state from an earlier run can answer.
+            let base = "bench-start-\(getpid())-\(run)"
+            let start = nowNanoseconds()
+            let process = try GatewaydProcess(executable: executable, port: broker.port, baseTopic: base, directory: directory, run: run)
+            let online = watcher.onlineTime(base, seconds: 10)
+            process.stop()
+            guard let online else { throw BenchError("gatewayd run \(run) did not report online within 10 s") }
+            times.append(Double(online - start) / 1e6)
+        }
+        let median = times.sorted()[times.count / 2]
+        report.check("start-up", "exec to online, median of \(times.count)", format(median, 1) + " ms",
+                     target: "< 200 ms", passed: median < 200, key: "target_startup")
+        report.add("start-up", "runs", times.map { format($0, 1) }.joined(separator: ", ") + " ms")
+        report.value("startup_median_ms", median)
+        report.value("startup_runs_ms", times.map { format($0, 1) }.joined(separator: ","))
+    }
+}
+
+/// The path of `name` in the directory of this executable.
+func siblingExecutable(_ name: String) -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard length > 0 else { return name }
+    let path = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    guard let slash = path.lastIndex(of: "/") else { return name }
+    return String(path[..<slash]) + "/" + name
+}

@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The command line: counts and durations, with `--quick` choosing smaller defaults.
+struct Options {
+    var quick = false
+    /// Paced updates per latency run (gateway, baseline, IPC).
+    var updates = 20_000
+    /// Pace of the latency runs, updates per second.
+    var rate = 2_000
+    /// Updates per end-to-end throughput run.
+    var flood = 20_000
+    /// Updates that may be on their way at once in a throughput run.
+    var window = 1_000
+    /// Updates of the IPC throughput run with one subscriber.
+    var ipcUpdates = 200_000
+    /// Updates per fan-out throughput run.
+    var fanoutUpdates = 20_000
+    /// Subscriber counts of the fan-out runs.
+    var fanouts = [1, 10, 100]
+    /// Seconds of the idle measurement.
+    var idleSeconds = 30.0
+    /// gatewayd start-ups to take the median of.
+    var startupRuns = 5
+    /// The gatewayd binary; by default the one beside this one.
+    var gatewayd: String?
+
+    static let usage = """
+        usage: gateway-bench [--quick] [--updates N] [--rate N] [--flood N] [--window N]
+                             [--ipc-updates N] [--fanout-updates N] [--fanouts 1,10,100]
+                             [--idle-seconds S] [--startup-runs N] [--gatewayd PATH]
+        Starts its own mosquitto on a free loopback port; gatewayd must be built beside this
+        binary (swift build -c release --product gatewayd) for the idle and start-up figures.
+        """
+
+    /// Parses `arguments` (without the program name); exits with the usage on a mistake.
+    static func parse(_ arguments: [String]) -> Options {
+        var options = Options()
+        if arguments.contains("--quick") {
+            options.quick = true
+            options.updates = 4_000
+            options.flood = 5_000
+            options.ipcUpdates = 50_000
+            options.fanoutUpdates = 5_000
+            options.idleSeconds = 10
+        }
+        var index = 0
+        func value() -> String {
+            index += 1
+            guard index < arguments.count else { fail("\(arguments[index - 1]) needs a value") }
+            return arguments[index]
+        }
+        func number() -> Int {
+            let text = value()
+            guard let number = Int(text), number > 0 else { fail("\(arguments[index - 1]): \(text) is not a positive number") }
+            return number
+        }
+        while index < arguments.count {
+            switch arguments[index] {
+            case "--quick": break
+            case "--updates": options.updates = number()
+            case "--rate": options.rate = number()
+            case "--flood": options.flood = number()
+            case "--window": options.window = number()
+            case "--ipc-updates": options.ipcUpdates = number()
+            case "--fanout-updates": options.fanoutUpdates = number()
+            case "--fanouts":
+                let list = value().split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
+                guard !list.isEmpty else { fail("--fanouts wants a list such as 1,10,100") }
+                options.fanouts = list
+            case "--idle-seconds": options.idleSeconds = Double(number())
+            case "--startup-runs": options.startupRuns = number()
+            case "--gatewayd": options.gatewayd = value()
+            case "-h", "--help":
+                print(usage)
+                exit(0)
+            default: fail("unknown argument \(arguments[index])")
+            }
+            index += 1
+        }
+        return options
+    }
+
+    private static func fail(_ message: String) -> Never {
+        printError("gateway-bench: \(message)\n\(usage)")
+        exit(2)
+    }
+}

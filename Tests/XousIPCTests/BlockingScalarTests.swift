@@ -7,12 +7,8 @@ extension XousIPCSpec {
     struct BlockingScalarSpec {
         @Test("the sender stays parked until the server calls returnScalar, then gets its value")
         func senderParksUntilAnswered() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             let asker = try Background("asker") { try client.send(cid, blockingScalar(9, 1, 2, 3, 4)) }
             defer { try? owner.destroyServer(sid) }  // wakes it if the test stops early
 
@@ -42,12 +38,8 @@ extension XousIPCSpec {
 
         @Test("returnScalar, returnScalar2 and returnScalar5 deliver every word intact", arguments: Answer.allCases)
         func answersArriveIntact(_ answer: Answer) throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             let asker = try Background("asker") { try client.send(cid, blockingScalar(1)) }
             defer { try? owner.destroyServer(sid) }
             let question = try nextMessage(for: owner, on: sid)
@@ -62,12 +54,8 @@ extension XousIPCSpec {
 
         @Test("answering a BlockingScalar twice is DoubleFree")
         func answerTwice() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             let asker = try Background("asker") { try client.send(cid, blockingScalar(1)) }
             defer { try? owner.destroyServer(sid) }
             let question = try nextMessage(for: owner, on: sid)
@@ -79,12 +67,8 @@ extension XousIPCSpec {
 
         @Test("a stale MessageSender is refused with DoubleFree even once its slot holds a new message")
         func staleSenderAfterSlotReuse() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             let first = try Background("first") { try client.send(cid, blockingScalar(1)) }
             defer { try? owner.destroyServer(sid) }
             let firstQuestion = try nextMessage(for: owner, on: sid)
@@ -103,12 +87,8 @@ extension XousIPCSpec {
 
         @Test("answering a non-blocking Scalar is DoubleFree")
         func answerAScalar() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             try client.trySend(cid, scalar(1))
             let message = try nextMessage(for: owner, on: sid)
             #expect(throws: XousError.doubleFree) { try owner.returnScalar(message.sender, 1) }
@@ -117,12 +97,8 @@ extension XousIPCSpec {
 
         @Test("answering a Borrow's lender with returnScalar is DoubleFree; the lender still gets its memory back")
         func answerABorrowWithAScalar() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             let lender = try Background("lender") { try client.lend(cid, id: 4, Buffer(encoding: Reading.sample)) }
             defer { try? owner.destroyServer(sid) }
             let loan = try nextMessage(for: owner, on: sid)

@@ -8,12 +8,8 @@ extension XousIPCSpec {
     struct DestroyServerSpec {
         @Test("only the owner may destroy a server; anyone else gets ServerNotFound and the server lives on")
         func onlyTheOwner() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             #expect(throws: XousError.serverNotFound) { try client.destroyServer(sid) }
             #expect(throws: XousError.serverNotFound) { try client.destroyServer(nameServerSID) }
             #expect(kernel.serverCount == 2)
@@ -27,12 +23,8 @@ extension XousIPCSpec {
 
         @Test("while a received BlockingScalar is unanswered destroyServer fails with ServerQueueFull; after the answer it succeeds")
         func notWhileAnAnswerIsOwed() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             let asker = try Background("asker") { try client.send(cid, blockingScalar(1)) }
             let question = try nextMessage(for: owner, on: sid)
             defer { try? owner.returnScalar(question.sender, 0) }
@@ -48,12 +40,8 @@ extension XousIPCSpec {
 
         @Test("while a received Borrow is held destroyServer fails with ServerQueueFull; once it is dropped it succeeds")
         func notWhileABorrowIsHeld() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             let lender = try Background("lender") { try client.lend(cid, id: 1, Buffer(encoding: Reading.sample)) }
             let loan = try nextMessage(for: owner, on: sid)
             #expect(throws: XousError.serverQueueFull) { try owner.destroyServer(sid) }
@@ -64,12 +52,8 @@ extension XousIPCSpec {
 
         @Test("queued Scalars and Moves are dropped: a server made again with the SID starts empty")
         func queuedMessagesAreDropped() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             for id in 1...5 { try client.trySend(cid, scalar(MessageID(id))) }
             try client.tryMove(cid, id: 6, Buffer(encoding: Reading.sample))
 
@@ -84,12 +68,8 @@ extension XousIPCSpec {
 
         @Test("a sender parked on a queued BlockingScalar is woken with ServerNotFound")
         func parkedBlockingScalarSenderIsWoken() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             let asker = try Background("asker") { try client.send(cid, blockingScalar(1)) }
             #expect(asker.isStillBlocked())
             try owner.destroyServer(sid)
@@ -98,12 +78,8 @@ extension XousIPCSpec {
 
         @Test("a lender parked on a queued Borrow or MutableBorrow is woken with ServerNotFound")
         func parkedLendersAreWoken() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             let lender = try Background("lender") { try client.lend(cid, id: 1, Buffer(encoding: Reading.sample)) }
             let mutableLender = try Background("mut-lender") { () throws -> XousResult in
                 var buffer = Buffer(encoding: Reading.sample)
@@ -118,12 +94,8 @@ extension XousIPCSpec {
 
         @Test("a sender parked on a full queue is woken with ServerNotFound")
         func senderParkedOnAFullQueueIsWoken() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             for id in 0..<64 { try client.trySend(cid, scalar(MessageID(id))) }
             let sender = try Background("sender") { try client.send(cid, scalar(64)) }
             let mover = try Background("mover") { try client.move(cid, id: 65, Buffer(encoding: Reading.sample)) }

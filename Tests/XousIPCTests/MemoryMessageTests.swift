@@ -38,12 +38,8 @@ extension XousIPCSpec {
     struct MemoryMessageSpec {
         @Test("a Move hands the encoded value to the receiver, and the sender does not wait for it")
         func moveDelivers() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             // Nobody receives: the move must return anyway.
             try promptly { try client.move(cid, id: 21, Buffer(encoding: Reading.sample)) }
 
@@ -65,12 +61,8 @@ extension XousIPCSpec {
 
         @Test("a Move of several pages arrives whole")
         func multiPageMove() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             let blob = Blob(patternOf: 9_000)
             try promptly { try client.move(cid, id: 1, Buffer(encoding: blob)) }
             let envelope = try nextMessage(for: owner, on: sid)
@@ -82,12 +74,8 @@ extension XousIPCSpec {
 
         @Test("the lender of a Borrow parks until the server drops the envelope, then gets its offset and valid back")
         func borrowParksUntilDropped() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             let lender = try Background("lender") { try client.lend(cid, id: 5, Buffer(encoding: Reading.sample)) }
             defer { try? owner.destroyServer(sid) }  // wakes it if the test stops early
 
@@ -105,12 +93,8 @@ extension XousIPCSpec {
 
         @Test("a Borrow is read-only to the server: no mutable access, no reply, and the lender's bytes are unchanged")
         func borrowIsReadOnly() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             let lender = try Background("lender") { () throws -> (Int, Reading?) in
                 let buffer = Buffer(encoding: Reading.sample)
                 try client.lend(cid, id: 5, buffer)
@@ -136,12 +120,8 @@ extension XousIPCSpec {
 
         @Test("the lender of a MutableBorrow sees the server's reply(encoding:), and its used follows the new length")
         func mutableBorrowReply() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             let lender = try Background("lender") { () throws -> (XousResult, Int, Reading?) in
                 var buffer = Buffer(encoding: Reading.sample)
                 let result = try client.lendMutable(cid, id: 6, &buffer)
@@ -168,12 +148,8 @@ extension XousIPCSpec {
 
         @Test("withMutableMemory writes land in the lender's pages, and the offset it sets becomes the lender's used")
         func mutableBorrowRawWrites() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             let lender = try Background("lender") { () throws -> (XousResult, Int, [UInt8]) in
                 var buffer = Buffer(byteCount: 100)
                 let result = try client.lendMutable(cid, id: 7, &buffer)
@@ -201,12 +177,8 @@ extension XousIPCSpec {
 
         @Test("a reply too large for the lent pages is refused with doesNotFit, and the lender gets its own value back")
         func replyTooLarge() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             let lender = try Background("lender") { () throws -> (XousResult, Reading?) in
                 var buffer = Buffer(encoding: Reading.sample)
                 let result = try client.lendMutable(cid, id: 8, &buffer)
@@ -226,12 +198,8 @@ extension XousIPCSpec {
 
         @Test("decoding a Scalar or BlockingScalar envelope is notMemory")
         func decodingAScalarIsNotMemory() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             try client.trySend(cid, scalar(1, 2, 3))
             var message = try nextMessage(for: owner, on: sid)
             #expect(throws: EnvelopeDecodingError.notMemory(.scalar)) { _ = try message.decode(Reading.self) }
@@ -249,12 +217,8 @@ extension XousIPCSpec {
         @Test("a sender-chosen used beyond its pages is refused by decode with offsetOutOfRange, never a crash",
               arguments: [4_097, 8_192, 1 << 40, Int.max, -1, Int.min])
         func usedBeyondThePages(_ used: Int) throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             try promptly {
                 var buffer = Buffer(encoding: Reading.sample)
                 buffer.used = used
@@ -269,12 +233,8 @@ extension XousIPCSpec {
 
         @Test("a used of exactly the page size is in range: the whole page is decoded (and here refused as trailing bytes)")
         func usedOfExactlyOnePage() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             try promptly {
                 var buffer = Buffer(encoding: Reading.sample)
                 buffer.used = 4_096
@@ -296,12 +256,8 @@ extension XousIPCSpec {
 
         @Test("random bytes moved in a page decode to a Reading that re-encodes to them, or fail with a WireError")
         func randomPagesNeverCrash() async throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             await checkProperty(count: 2_000, input: Gen<UInt8>.value().array(of: 0...300)) { bytes in
                 var buffer = Buffer(byteCount: bytes.count)
                 buffer.withUnsafeMutableBytes { $0.copyBytes(from: bytes) }
@@ -345,12 +301,8 @@ extension XousIPCSpec {
 
         @Test("any Reading survives a Move unchanged")
         func readingsSurviveAMove() async throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             await checkProperty(count: 1_000, input: TestGen.reading) { reading in
                 try client.tryMove(cid, id: 2, Buffer(encoding: reading))
                 guard let envelope = try owner.tryReceive(sid) else {

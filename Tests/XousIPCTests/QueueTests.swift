@@ -28,12 +28,8 @@ extension XousIPCSpec {
 
         @Test("a blocking send to a full queue parks until a receive frees a slot, then queues its message last")
         func sendParksOnFullQueue() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             for id in 0..<64 { try client.trySend(cid, scalar(MessageID(id))) }
 
             let sender = try Background("sender") { try client.send(cid, scalar(1_000)) }
@@ -49,12 +45,8 @@ extension XousIPCSpec {
 
         @Test("a received but unanswered BlockingScalar keeps its slot busy: only 63 further messages fit")
         func unansweredBlockingScalarHoldsItsSlot() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             let asker = try Background("asker") { try client.send(cid, blockingScalar(1)) }
             let question = try nextMessage(for: owner, on: sid)
             defer { try? owner.returnScalar(question.sender, 0) }  // wakes it if the test stops early

@@ -41,12 +41,8 @@ extension XousIPCSpec {
 
         @Test("messages are received in the order they were sent, over 1,000 messages and many refills")
         func fifoOrder() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             var sent: MessageID = 0
             var received: [MessageID] = []
             // Fill the queue, then drain it a varying amount, so that the ring wraps many times.
@@ -67,12 +63,8 @@ extension XousIPCSpec {
 
         @Test("a received message carries its kind, opcode, four words and the sender's PID")
         func envelopeContents() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             try client.trySend(cid, scalar(0x1234, 1, UInt.max, 3, 0xFFFF_0000))
             let envelope = try nextMessage(for: owner, on: sid)
             #expect(envelope.kind == .scalar)
@@ -89,12 +81,8 @@ extension XousIPCSpec {
 
         @Test("a thread parked in receive uses no CPU while it waits, and wakes with the message")
         func parkedReceiverUsesNoCPU() throws {
-            let kernel = Kernel()
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
             defer { kernel.shutdown() }
-            let owner = try kernel.createProcess(name: "owner")
-            let client = try kernel.createProcess(name: "client")
-            let sid = try owner.createServer()
-            let cid = try client.tryConnect(sid)
             let receiver = try Background("receiver") { () throws -> (cpu: UInt64, wall: UInt64, id: MessageID) in
                 let wallStart = MonotonicInstant.now
                 let cpuStart = threadCPUNanoseconds()

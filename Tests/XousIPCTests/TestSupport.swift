@@ -6,6 +6,22 @@ import Musl
 import Synchronization
 import XousIPC
 
+/// The setting of most specification tests: a fresh kernel, a process "owner" with one server,
+/// and a process "client" connected to it. The caller shuts the kernel down (`defer`); if the
+/// setting cannot be made, the kernel is shut down here.
+func ownerAndClient() throws -> (kernel: Kernel, owner: XousProcess, client: XousProcess, sid: SID, cid: CID) {
+    let kernel = Kernel()
+    do {
+        let owner = try kernel.createProcess(name: "owner")
+        let client = try kernel.createProcess(name: "client")
+        let sid = try owner.createServer()
+        return (kernel, owner, client, sid, try client.tryConnect(sid))
+    } catch {
+        kernel.shutdown()
+        throw error
+    }
+}
+
 /// How long a test lets a call run before it concludes that the call is parked.
 let parkingMilliseconds: UInt32 = 150
 

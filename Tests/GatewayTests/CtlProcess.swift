@@ -62,16 +62,13 @@ struct Gatewayctl {
 
         let stdoutPath: String
         let stderrPath: String
-        private var pid: pid_t?
-        private(set) var exitStatus: Int32?
+        private let child: ChildProcess
 
         init(pid: pid_t, stdoutPath: String, stderrPath: String) {
-            self.pid = pid
+            child = ChildProcess(pid: pid)
             self.stdoutPath = stdoutPath
             self.stderrPath = stderrPath
         }
-
-        deinit { kill(SIGKILL) }
 
         var stdout: String { readTextFile(stdoutPath) }
         var stderr: String { readTextFile(stderrPath) }
@@ -84,18 +81,9 @@ struct Gatewayctl {
             return lines
         }
 
-        func kill(_ signal: Int32) {
-            if let pid, exitStatus == nil { _ = Glibc.kill(pid, signal) }
-            if signal == SIGKILL { _ = waitForExit(timeout: 5) }
-        }
+        func kill(_ signal: Int32) { child.kill(signal) }
 
-        func waitForExit(timeout: Double) -> Int32? {
-            guard let pid else { return exitStatus }
-            guard let status = waitForChild(pid, timeout: timeout) else { return nil }
-            exitStatus = status
-            self.pid = nil
-            return status
-        }
+        func waitForExit(timeout: Double) -> Int32? { child.waitForExit(timeout: timeout) }
     }
 
     final class Counter: @unchecked Sendable {

@@ -14,8 +14,7 @@ final class GatewayProcess: @unchecked Sendable {
     let logPath: String
     /// Where its control socket is (inside the broker's temporary directory).
     let controlSocket: String
-    private(set) var pid: pid_t?
-    private(set) var exitStatus: Int32?
+    private let child: ChildProcess
 
     /// The gatewayd binary beside the running test executable.
     static var executable: String { binary("gatewayd") }
@@ -40,7 +39,7 @@ final class GatewayProcess: @unchecked Sendable {
         guard access(executable, X_OK) == 0 else {
             throw MosquittoBroker.Failure(description: "gatewayd not built at \(executable); run `swift build` first")
         }
-        pid = try MosquittoBroker.spawn(
+        child = ChildProcess(pid: try MosquittoBroker.spawn(
             [executable, "--mqtt-server", server ?? "mqtt://127.0.0.1:\(broker.port)", "--device-id", "testdev",
              "--log-level", "trace"] + (socketFromEnvironment ? [] : ["--control-socket", self.controlSocket]) + arguments,
             output: logPath,
@@ -48,25 +47,17 @@ final class GatewayProcess: @unchecked Sendable {
                 ? ControlSocketPath.processEnvironment()
                     .merging(environment) { $1 }
                     .merging(socketFromEnvironment ? ["GATEWAY_CONTROL_SOCKET": self.controlSocket] : [:]) { $1 }
-                : nil)
+                : nil))
     }
 
-    deinit { kill(SIGKILL) }
+    /// Its process id while it runs.
+    var pid: pid_t? { child.pid }
 
     /// Sends `signal`.
-    func kill(_ signal: Int32) {
-        if let pid, exitStatus == nil { _ = Glibc.kill(pid, signal) }
-        if signal == SIGKILL { _ = waitForExit(timeout: 5) }
-    }
+    func kill(_ signal: Int32) { child.kill(signal) }
 
     /// Waits for the process to end; its exit status, or nil on time-out (or a signal: 128 + n).
-    func waitForExit(timeout: Double) -> Int32? {
-        guard let pid else { return exitStatus }
-        guard let status = waitForChild(pid, timeout: timeout) else { return nil }
-        exitStatus = status
-        self.pid = nil
-        return status
-    }
+    func waitForExit(timeout: Double) -> Int32? { child.waitForExit(timeout: timeout) }
 
     /// Everything gatewayd logged so far.
     var log: String { readTextFile(logPath) }

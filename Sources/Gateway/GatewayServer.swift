@@ -137,12 +137,11 @@ public final class GatewayServer: @unchecked Sendable {
             logger.warning("Main server ignored a malformed Wi-Fi update")
             return
         }
-        let status = WlanStatus(ipc)
         state.updatesReceived += 1
-        state.lastStatus = status
+        state.lastStatus = WlanStatus(ipc)
         state.lastStatusAt = .now
         state.bouncerIgnored = worker?.bouncerIgnored ?? 0
-        let payload = WlanStatePayload.make(status, seq: state.updatesReceived, receivedAt: state.lastStatusAt ?? .now)
+        guard let payload = state.wlanPayload() else { return }
         if publish(topics.wlanState, payload, retain: true) {
             state.updatesPublished += 1
         } else {
@@ -157,8 +156,7 @@ public final class GatewayServer: @unchecked Sendable {
 
     @discardableResult
     private func publishWlanState() -> Bool {
-        guard let status = state.lastStatus else { return false }
-        let payload = WlanStatePayload.make(status, seq: state.updatesReceived, receivedAt: state.lastStatusAt ?? .now)
+        guard let payload = state.wlanPayload() else { return false }
         return publish(topics.wlanState, payload, retain: true)
     }
 

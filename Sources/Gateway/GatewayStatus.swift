@@ -84,12 +84,15 @@ public struct GatewayStatus: Sendable, Hashable {
         ])
     }
 
+    /// The `<base>/wlan/state` payload of the last Wi-Fi status, or nil before the first.
+    public func wlanPayload(now: WallClockTime = .now) -> JSONValue? {
+        lastStatus.map { WlanStatePayload.make($0, seq: updatesReceived, receivedAt: lastStatusAt ?? now) }
+    }
+
     /// The `data` of a `status` response, on the control topic and the control socket alike.
     /// Its field names are a stable interface (`gatewayctl status --json` prints it).
     public func statusData(configuration: GatewayConfiguration, now: WallClockTime = .now) -> JSONValue {
-        let wlan: JSONValue = lastStatus.map { status in
-            WlanStatePayload.make(status, seq: updatesReceived, receivedAt: lastStatusAt ?? now)
-        } ?? .null
+        let wlan = wlanPayload(now: now) ?? .null
         return .object([
             ("version", .string(version)),
             ("pid", .int(pid)),

@@ -39,6 +39,7 @@ struct Bench {
     }
 
     private func section(_ name: String, _ body: () throws -> Void) {
+        guard options.sections.contains(name) else { return }
         let start = nowNanoseconds()
         do { try body() } catch { report.note("\(name): not measured: \(error)") }
         printError("gateway-bench: \(name) done in \(format(Double(nowNanoseconds() - start) / 1e9, 1)) s")
@@ -72,15 +73,34 @@ struct Bench {
         report.check("end-to-end", "gateway p99 - baseline p99", format(slack) + " us", target: "<= 100 us",
                      passed: slack <= 100, key: "target_e2e_p99")
 
-        let gatewayRate = try throughputRun("gateway QoS 1", gateway, gatewaySubscriber, key: "e2e_throughput_qos1")
-        let baselineRate = try throughputRun("baseline QoS 1", baseline, baselineSubscriber, key: "baseline_throughput_qos1")
-        _ = try throughputRun("baseline QoS 0", baseline0, qos0Subscriber, key: "baseline_throughput_qos0")
+        // Rounds alternate gateway and baseline: on a shared two-core virtual machine a single
+        // pair of runs differs by more than the difference being measured, so each round's
+        // ratio is taken between runs a second apart and the median ratio is the figure.
+        // Round 0 warms both paths up (the first flood after the paced runs was the slowest in
+        // most runs, the gateway's more than the baseline's) and is not counted.
+        var gatewayRates: [Double] = [], baselineRates: [Double] = [], ratios: [Double] = []
+        for round in 0...options.rounds {
+            let last = round == options.rounds
+            let gatewayRate = try throughputRun("gateway QoS 1", gateway, gatewaySubscriber, key: "e2e_throughput_qos1", reported: last)
+            let baselineRate = try throughputRun("baseline QoS 1", baseline, baselineSubscriber, key: "baseline_throughput_qos1", reported: last)
+            guard round > 0 else { continue }
+            gatewayRates.append(gatewayRate)
+            baselineRates.append(baselineRate)
+            ratios.append(gatewayRate / baselineRate)
+        }
+        _ = try throughputRun("baseline QoS 0", baseline0, qos0Subscriber, key: "baseline_throughput_qos0", reported: true)
         report.add("end-to-end", "gateway QoS 0", "n/a: gatewayd publishes QoS 1 only (no QoS 0 mode)")
         report.value("e2e_throughput_qos0", "n/a")
-        let ratio = gatewayRate / baselineRate
+        report.add("end-to-end", "gateway QoS 1, each round", gatewayRates.map { format($0, 0) }.joined(separator: ", ") + " updates/s")
+        report.add("end-to-end", "baseline QoS 1, each round", baselineRates.map { format($0, 0) }.joined(separator: ", ") + " updates/s")
+        report.value("e2e_throughput_qos1_median", median(gatewayRates), decimals: 0)
+        report.value("baseline_throughput_qos1_median", median(baselineRates), decimals: 0)
+        let ratio = median(ratios)
         report.value("e2e_throughput_ratio_qos1", ratio, decimals: 3)
-        report.check("end-to-end", "throughput gateway/baseline (QoS 1)", format(ratio, 3), target: ">= 0.9",
-                     passed: ratio >= 0.9, key: "target_e2e_throughput")
+        report.value("e2e_throughput_ratios_qos1", ratios.map { format($0, 3) }.joined(separator: ","))
+        report.check("end-to-end", "throughput gateway/baseline (QoS 1), median of \(ratios.count) rounds",
+                     format(ratio, 3) + " (" + ratios.map { format($0, 2) }.joined(separator: ", ") + ")",
+                     target: ">= 0.9", passed: ratio >= 0.9, key: "target_e2e_throughput")
 
         let status = gateway.gateway.status
         report.value("gateway_updates_received", String(status.updatesReceived))
@@ -114,9 +134,10 @@ struct Bench {
         return summary
     }
 
-    /// Updates through `rig` as fast as it delivers them; adds the rate and returns it.
+    /// Updates through `rig` as fast as it delivers them; returns the rate. Losses are always
+    /// reported; the rate and context switches only when `reported` (the last round).
     private func throughputRun(
-        _ name: String, _ rig: any UpdateSender, _ subscriber: SequenceSubscriber, key: String
+        _ name: String, _ rig: any UpdateSender, _ subscriber: SequenceSubscriber, key: String, reported: Bool
     ) throws -> Double {
         let log = ArrivalLog(capacity: options.flood)
         try rig.prepareRun(subscriber: subscriber, log: log)
@@ -124,11 +145,18 @@ struct Bench {
         let start = windowed(count: options.flood, window: options.window, logs: [log]) { rig.send($0) }
         log.wait(for: options.flood)
         let result = log.result
-        addSwitches(since: before, updates: result.received, key: key)
         let rate = Double(result.received) / (Double(result.lastArrival &- start) / 1e9)
-        report.add("end-to-end", "\(name) throughput", format(rate, 0) + " updates/s")
-        report.value(key, rate, decimals: 0)
-        addLosses("end-to-end", "\(name) throughput", sent: options.flood, result, key: key)
+        if reported {
+            addSwitches(since: before, updates: result.received, key: key)
+            report.add("end-to-end", "\(name) throughput", format(rate, 0) + " updates/s")
+            report.value(key, rate, decimals: 0)
+        }
+        if reported {
+            addLosses("end-to-end", "\(name) throughput", sent: options.flood, result, key: key)
+        } else if result.received < options.flood || result.outOfOrder > 0 || result.duplicates > 0 {
+            report.note("end-to-end \(name) throughput, an earlier round: \(options.flood - result.received) of "
+                        + "\(options.flood) lost, \(result.outOfOrder) out of order, \(result.duplicates) duplicated")
+        }
         return rate
     }
 
@@ -304,6 +332,19 @@ struct Bench {
         report.add("idle", "of which anonymous / file-backed", "\(format(Double(second.rssAnonKiB) / 1024, 1)) / \(format(Double(second.rssFileKiB) / 1024, 1)) MiB")
         report.value("idle_rss_anon_kib", String(second.rssAnonKiB))
         report.value("idle_rss_file_kib", String(second.rssFileKiB))
+        let linking = sharedFoundation(pid: process.pid) ? "dynamic" : "static"
+        report.value("gatewayd_swift_runtime", linking)
+        if linking == "dynamic" {
+            report.note("idle: this gatewayd loads the Swift runtime and Foundation as shared libraries, which keeps "
+                        + "about 6 MB more resident than the shipped static build; build it as scripts/build-release "
+                        + "does (swift build -c release --static-swift-stdlib --product gatewayd)")
+        }
+    }
+
+    /// Whether `pid` has Foundation mapped from a shared library (a build without
+    /// `--static-swift-stdlib`).
+    private func sharedFoundation(pid: Int32) -> Bool {
+        readTextFile("/proc/\(pid)/maps").contains("libFoundation")
     }
 
     private func startup(_ executable: String, broker: MosquittoBroker, directory: String, watcher: OnlineWatcher) throws {

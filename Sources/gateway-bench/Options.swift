@@ -11,6 +11,8 @@ struct Options {
     var rate = 2_000
     /// Updates per end-to-end throughput run.
     var flood = 20_000
+    /// Gateway and baseline throughput runs, alternating; the median ratio is the figure.
+    var rounds = 5
     /// Updates that may be on their way at once in a throughput run.
     var window = 1_000
     /// Updates of the IPC throughput run with one subscriber.
@@ -25,11 +27,16 @@ struct Options {
     var startupRuns = 5
     /// The gatewayd binary; by default the one beside this one.
     var gatewayd: String?
+    /// The sections to run (all by default): end-to-end, ipc, gatewayd.
+    var sections: Set<String> = Options.allSections
+
+    static let allSections: Set<String> = ["end-to-end", "ipc", "gatewayd"]
 
     static let usage = """
-        usage: gateway-bench [--quick] [--updates N] [--rate N] [--flood N] [--window N]
+        usage: gateway-bench [--quick] [--updates N] [--rate N] [--flood N] [--rounds N] [--window N]
                              [--ipc-updates N] [--fanout-updates N] [--fanouts 1,10,100]
                              [--idle-seconds S] [--startup-runs N] [--gatewayd PATH]
+                             [--only end-to-end,ipc,gatewayd]
         Starts its own mosquitto on a free loopback port; gatewayd must be built beside this
         binary (swift build -c release --product gatewayd) for the idle and start-up figures.
         """
@@ -41,6 +48,7 @@ struct Options {
             options.quick = true
             options.updates = 4_000
             options.flood = 5_000
+            options.rounds = 3
             options.ipcUpdates = 50_000
             options.fanoutUpdates = 5_000
             options.idleSeconds = 10
@@ -63,6 +71,7 @@ struct Options {
             case "--rate": options.rate = number()
             case "--flood": options.flood = number()
             case "--window": options.window = number()
+            case "--rounds": options.rounds = number()
             case "--ipc-updates": options.ipcUpdates = number()
             case "--fanout-updates": options.fanoutUpdates = number()
             case "--fanouts":
@@ -72,6 +81,12 @@ struct Options {
             case "--idle-seconds": options.idleSeconds = Double(number())
             case "--startup-runs": options.startupRuns = number()
             case "--gatewayd": options.gatewayd = value()
+            case "--only":
+                let list = Set(value().split(separator: ",").map(String.init))
+                guard !list.isEmpty, list.isSubset(of: allSections) else {
+                    fail("--only wants sections from: \(allSections.sorted().joined(separator: ","))")
+                }
+                options.sections = list
             case "-h", "--help":
                 print(usage)
                 exit(0)

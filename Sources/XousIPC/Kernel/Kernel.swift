@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The kernel model: the server table, the processes and their connection tables, and every
 /// rule by which messages move between them.
 ///
@@ -18,6 +26,12 @@ public final class Kernel: @unchecked Sendable {
     public static let firstCID: CID = 2
     /// Processes the kernel can hold at once (`MAX_PROCESS_COUNT` on hardware targets).
     public static let maxProcesses = 64
+    /// How long a thread about to park for a message or a reply first looks for it (see
+    /// `BriefSpin`); `XOUS_SPIN_NS` overrides it, 0 turns looking off.
+    static let spinNanoseconds: UInt64 = {
+        if let text = getenv("XOUS_SPIN_NS").map({ String(cString: $0) }), let value = UInt64(text) { return value }
+        return 50_000
+    }()
 
     let lock = ConditionLock()
     var servers: [ServerRecord?] = Array(repeating: nil, count: Kernel.maxServers)
@@ -122,6 +136,7 @@ public final class Kernel: @unchecked Sendable {
             }
         }
         server.slotFreed.broadcast()
+        server.arrivalsChanged.bump()
         server.messageArrived.broadcast()
     }
 
@@ -185,8 +200,14 @@ public final class Kernel: @unchecked Sendable {
             storage: storage, offset: offset, valid: valid, generation: generation)
         server.slots[slot!] = .queued(message)
         server.arrivals.append(slot!)
+        server.arrivalsChanged.bump()
         server.messageArrived.signal()
         guard let replied = message.replied else { return .ok }
+        if message.reply == nil {
+            lock.unlock()
+            _ = BriefSpin.until { message.answered.current != 0 }
+            lock.lock()
+        }
         while message.reply == nil { lock.wait(on: replied) }
         return try message.reply!.get()
     }
@@ -197,9 +218,18 @@ public final class Kernel: @unchecked Sendable {
         defer { lock.unlock() }
         // Only the owning process may receive (`sidx_from_sid` checks the PID).
         guard let server = serversBySID[sid], server.owner == pid else { throw .serverNotFound }
+        var spun = false
         while server.arrivals.isEmpty {
             guard blocking else { return nil }
-            lock.wait(on: server.messageArrived)
+            if spun {
+                lock.wait(on: server.messageArrived)
+            } else {
+                spun = true
+                let seen = server.arrivalsChanged.current
+                lock.unlock()
+                _ = BriefSpin.until { server.arrivalsChanged.current != seen }
+                lock.lock()
+            }
             if server.destroyed { throw .serverNotFound }
         }
         let slot = server.arrivals.removeFirst()
@@ -210,7 +240,7 @@ public final class Kernel: @unchecked Sendable {
             server.slots[slot] = .awaitingReply(message)
             server.awaitingReplies += 1
         } else {
-            server.release(slot: slot)
+            server.release(slot: slot, eager: false)
         }
         let sender = MessageSender(
             pid: message.senderPID, serverIndex: server.index, slot: slot, generation: message.generation)
@@ -234,7 +264,8 @@ public final class Kernel: @unchecked Sendable {
                 throw .doubleFree
             }
             server.awaitingReplies -= 1
-            server.release(slot: sender.slot)
+            // A reply frees a slot that no receive will free later: wake a parked sender now.
+            server.release(slot: sender.slot, eager: true)
             message.answer(.success(result))
         }
     }

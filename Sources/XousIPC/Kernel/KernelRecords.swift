@@ -12,6 +12,8 @@ final class PendingMessage: @unchecked Sendable {
     var reply: Result<XousResult, XousError>?
     /// Only blocking messages have a parked sender to wake.
     let replied: ParkingCondition?
+    /// Bumped when `reply` is set, so the sender can look for it without the lock.
+    let answered = ChangeCounter()
 
     init(kind: MessageKind, id: MessageID, senderPID: PID, scalar: ScalarMessage,
          storage: PageStorage?, offset: Int, valid: Int, generation: UInt64) {
@@ -28,6 +30,7 @@ final class PendingMessage: @unchecked Sendable {
 
     func answer(_ result: Result<XousResult, XousError>) {
         reply = result
+        answered.bump()
         replied?.signal()
     }
 }
@@ -52,6 +55,8 @@ final class ServerRecord {
     var destroyed = false
     /// Receivers park here until a message arrives.
     let messageArrived = ParkingCondition()
+    /// Bumped on every arrival and on destruction, so a receiver can look without the lock.
+    let arrivalsChanged = ChangeCounter()
     /// Senders park here while the queue is full.
     let slotFreed = ParkingCondition()
 
@@ -63,10 +68,15 @@ final class ServerRecord {
         freeSlots = Array((0..<Kernel.queueSlots).reversed())
     }
 
-    func release(slot: Int) {
+    /// Frees a slot. A sender parked on the full queue is woken only once the receiver has
+    /// worked the backlog down to half (`eager` wakes it at once): woken for every freed slot,
+    /// it would sleep again after one message and cost two context switches per message, while
+    /// woken at half it queues a batch. Xous's own senders do not wait on the slot either; they
+    /// retry after yielding.
+    func release(slot: Int, eager: Bool) {
         slots[slot] = .empty
         freeSlots.append(slot)
-        slotFreed.signal()
+        if eager || arrivals.count <= Kernel.queueSlots / 2 { slotFreed.signal() }
     }
 }
 

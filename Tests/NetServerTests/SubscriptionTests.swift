@@ -163,6 +163,42 @@ struct SubscriptionTests {
         #expect(eventually { world.net.statistics.subscribers == 0 })
     }
 
+    @Test("updates sent directly and updates that waited for a full queue arrive in one order")
+    func directAndQueuedDeliveriesKeepOrder() throws {
+        let world = try NetWorld()
+        defer { world.shutdown() }
+        // A raw subscriber that reads only when told, so its 64 queue slots fill up.
+        let client = try world.kernel.createProcess(name: "raw")
+        let net = try client.requestConnectionBlocking(serverNameNet)
+        let oneTime = try client.createServer()
+        try client.move(net, id: NetOpcode.subscribeWifiStats.rawValue,
+                        Buffer(encoding: WifiStateSubscription(sid: oneTime, opcode: 0)))
+        #expect(eventually { world.net.statistics.subscribers == 1 })
+        func next() throws -> WlanStatusIpc { try client.receive(oneTime).decode(WlanStatusIpc.self) }
+        _ = try next()  // the current state
+
+        // 100 while nobody reads: 64 fit the queue, the rest wait in the pusher's outbox.
+        let burst = (0..<100).map(testStatus)
+        for status in burst { world.source.emit(status) }
+        var received: [WlanStatusIpc] = []
+        #expect(eventually { world.net.statistics[.pushed] == 1 + 64 })
+        // One read frees a slot while 36 still wait: the next update must queue behind them,
+        // not take the free slot.
+        received.append(try next())
+        let late = testStatus(100)
+        world.source.emit(late)
+        for _ in 0..<100 { received.append(try next()) }
+        // Then one at a time on an empty queue, which the connection manager sends itself.
+        let trickle = (101..<110).map(testStatus)
+        for status in trickle {
+            world.source.emit(status)
+            received.append(try next())
+        }
+        #expect(received == (burst + [late] + trickle).map(WlanStatusIpc.init))
+        #expect(world.net.statistics[.pushed] == 1 + 110)
+        try client.destroyServer(oneTime)
+    }
+
     @Test("a subscriber whose server is gone is pruned at the first failed push")
     func deadSubscriberIsPruned() throws {
         let world = try NetWorld()

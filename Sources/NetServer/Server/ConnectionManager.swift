@@ -107,7 +107,7 @@ final class ConnectionManager: @unchecked Sendable {
         statistics.setSubscribers(subscribers.count)
         // Beyond Xous, which sends nothing until the next change: the new subscriber learns
         // the current state at once instead of showing Unknown until something happens.
-        pusher.enqueue(WlanStatusIpc(cache))
+        pusher.deliver(WlanStatusIpc(cache))
     }
 
     private func unsubscribe(_ envelope: consuming MessageEnvelope) {
@@ -149,7 +149,7 @@ final class ConnectionManager: @unchecked Sendable {
         snapshot.value = status
         statistics.record(.stateChanged)
         let update = WlanStatusIpc(status)
-        for entry in subscribers { entry.subscriber.pusher.enqueue(update) }
+        for entry in subscribers { entry.subscriber.pusher.deliver(update) }
     }
 
     private func reject(_ envelope: borrowing MessageEnvelope, _ reason: String) {

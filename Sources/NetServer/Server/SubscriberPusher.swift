@@ -1,12 +1,15 @@
 import Logging
 import XousIPC
 
-/// Delivers updates to one subscriber from a thread of its own.
+/// Delivers updates to one subscriber, from the caller's thread when it can and from a thread
+/// of its own when it must wait.
 ///
 /// Xous's connection manager sends to every subscriber in turn with a blocking `send`, so one
 /// subscriber with a full queue stalls all the others. Here each subscriber has an outbox and a
 /// pusher thread that does the blocking `send` (a Move, id `Update`): a slow subscriber holds up
-/// only its own pusher, and every subscriber still gets every update in order.
+/// only its own pusher, and every subscriber still gets every update in order. While nothing
+/// waits in the outbox, `deliver` moves the update itself with `try_send`, which saves the
+/// pusher's wake-up (about 10 µs on a virtual machine) on every update of a quiet link.
 final class SubscriberPusher: @unchecked Sendable {
     /// Updates held for one subscriber at most; beyond that the oldest are dropped and counted.
     static let outboxCapacity = 4096
@@ -21,6 +24,9 @@ final class SubscriberPusher: @unchecked Sendable {
     private var outbox: [WlanStatusIpc] = []
     private var outboxHead = 0
     private var stopping = false
+    /// The pusher thread holds an update it has not finished sending: a direct send now would
+    /// overtake it.
+    private var pusherSending = false
     private var thread: XousThread?
 
     init(
@@ -36,7 +42,24 @@ final class SubscriberPusher: @unchecked Sendable {
         thread = try XousThread(name: "net-push-\(cid)", stackSize: 256 * 1024) { [self] in run() }
     }
 
-    /// Queues `status` for this subscriber; never blocks.
+    /// Sends `status` to the subscriber now if nothing is ahead of it and its queue has room,
+    /// else queues it for the pusher thread; never blocks. Only the connection manager's thread
+    /// calls this (and `enqueue`), so nothing can be queued between the check and the send.
+    func deliver(_ status: WlanStatusIpc) {
+        let direct = lock.withLock { outboxHead == outbox.count && !pusherSending && !stopping }
+        if direct {
+            do throws(XousError) {
+                try process.tryMove(cid, id: WifiStateCallback.update.rawValue, Buffer(encoding: status))
+                statistics.record(.pushed)
+                return
+            } catch {
+                // A full queue or a vanished server: the pusher thread waits, or reports it.
+            }
+        }
+        enqueue(status)
+    }
+
+    /// Queues `status` for the pusher thread; never blocks.
     func enqueue(_ status: WlanStatusIpc) {
         lock.withLock {
             if outbox.count - outboxHead >= SubscriberPusher.outboxCapacity {
@@ -60,8 +83,10 @@ final class SubscriberPusher: @unchecked Sendable {
 
     private func next() -> WlanStatusIpc? {
         lock.withLock {
+            pusherSending = false
             while outboxHead == outbox.count && !stopping { lock.wait() }
             if stopping { return nil }
+            pusherSending = true
             let status = outbox[outboxHead]
             outboxHead += 1
             if outboxHead == outbox.count {

@@ -109,7 +109,14 @@ public final class GatewayServer: @unchecked Sendable {
         }
         switch opcode {
         case .wifiUpdate:
-            wifiUpdate(envelope)
+            guard envelope.kind == .borrow, let ipc = try? envelope.decode(WlanStatusIpc.self) else {
+                logger.warning("Main server ignored a malformed Wi-Fi update")
+                return
+            }
+            // The update is ours now: returning the bouncer's memory before publishing lets it
+            // fetch the next update while this one goes to libmosquitto.
+            _ = consume envelope
+            wifiUpdate(ipc)
         case .mqttConnected:
             mqttConnected()
         case .mqttDisconnected:
@@ -132,11 +139,7 @@ public final class GatewayServer: @unchecked Sendable {
 
     // MARK: Wi-Fi
 
-    private func wifiUpdate(_ envelope: borrowing MessageEnvelope) {
-        guard envelope.kind == .borrow, let ipc = try? envelope.decode(WlanStatusIpc.self) else {
-            logger.warning("Main server ignored a malformed Wi-Fi update")
-            return
-        }
+    private func wifiUpdate(_ ipc: WlanStatusIpc) {
         state.updatesReceived += 1
         state.lastStatus = WlanStatus(ipc)
         state.lastStatusAt = .now

@@ -11,7 +11,8 @@ import Darwin
 ///
 /// One lock guards all kernel state, as Xous's kernel runs one syscall at a time; threads that
 /// must wait (for a message, a reply, a free queue slot or a server to appear) park on a
-/// condition of their own under that lock and use no CPU until woken.
+/// condition of their own under that lock and use no CPU until woken (after a look of at most
+/// `spinNanoseconds` for a message or a reply, see `BriefSpin`).
 ///
 /// A kernel boots with a name server (its own process and thread, like Xous's `xous-names`).
 /// Call `shutdown()` when done with it to stop that thread.

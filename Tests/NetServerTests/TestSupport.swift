@@ -97,6 +97,12 @@ func liveThreadCount(named name: String) -> Int {
     threadIDs().filter { threadName($0) == name }.count
 }
 
+/// The threads one subscription adds: the net server's pusher (`net-push-<cid>`) and the
+/// client's bouncer (`net-bouncer`).
+func subscriptionThreadCount() -> Int {
+    threadIDs().compactMap(threadName).filter { $0.hasPrefix("net-push-") || $0 == "net-bouncer" }.count
+}
+
 /// The number of `name` threads once it equals `expected`, or the last reading after two
 /// seconds, since a joined thread's task entry can linger for a moment.
 func settledThreadCount(named name: String, expecting expected: Int) -> Int {

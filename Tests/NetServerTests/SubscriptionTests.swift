@@ -168,11 +168,7 @@ struct SubscriptionTests {
         let world = try NetWorld()
         defer { world.shutdown() }
         // A raw subscriber that reads only when told, so its 64 queue slots fill up.
-        let client = try world.kernel.createProcess(name: "raw")
-        let net = try client.requestConnectionBlocking(serverNameNet)
-        let oneTime = try client.createServer()
-        try client.move(net, id: NetOpcode.subscribeWifiStats.rawValue,
-                        Buffer(encoding: WifiStateSubscription(sid: oneTime, opcode: 0)))
+        let (client, oneTime) = try world.rawSubscriber()
         #expect(eventually { world.net.statistics.subscribers == 1 })
         func next() throws -> WlanStatusIpc { try client.receive(oneTime).decode(WlanStatusIpc.self) }
         _ = try next()  // the current state
@@ -206,11 +202,7 @@ struct SubscriptionTests {
         let healthy = try Subscriber(kernel: world.kernel)
         try healthy.subscribe()
         // A raw client that subscribes by hand, then dies without unsubscribing.
-        let client = try world.kernel.createProcess(name: "raw")
-        let net = try client.requestConnectionBlocking(serverNameNet)
-        let oneTime = try client.createServer()
-        try client.move(net, id: NetOpcode.subscribeWifiStats.rawValue,
-                        Buffer(encoding: WifiStateSubscription(sid: oneTime, opcode: 0)))
+        let (client, oneTime) = try world.rawSubscriber()
         #expect(eventually { world.net.statistics.subscribers == 2 })
         // Take the initial update so the server can be destroyed, then go away.
         _ = try client.receive(oneTime)
@@ -228,11 +220,7 @@ struct SubscriptionTests {
     func reusedCIDReplacesDeadSubscriber() throws {
         let world = try NetWorld()
         defer { world.shutdown() }
-        let client = try world.kernel.createProcess(name: "raw")
-        let net = try client.requestConnectionBlocking(serverNameNet)
-        let oneTime = try client.createServer()
-        try client.move(net, id: NetOpcode.subscribeWifiStats.rawValue,
-                        Buffer(encoding: WifiStateSubscription(sid: oneTime, opcode: 0)))
+        let (client, oneTime) = try world.rawSubscriber()
         #expect(eventually { world.net.statistics.subscribers == 1 })
         _ = try client.receive(oneTime)
         try client.destroyServer(oneTime)

@@ -21,6 +21,17 @@ final class NetWorld: @unchecked Sendable {
         net.stop()
         kernel.shutdown()
     }
+
+    /// A client that subscribes by hand, without a NetManager or a bouncer: the net server's
+    /// updates land on its one-time server, which only the test reads.
+    func rawSubscriber() throws -> (client: XousProcess, oneTime: SID) {
+        let client = try kernel.createProcess(name: "raw")
+        let net = try client.requestConnectionBlocking(serverNameNet)
+        let oneTime = try client.createServer()
+        try client.move(net, id: NetOpcode.subscribeWifiStats.rawValue,
+                        Buffer(encoding: WifiStateSubscription(sid: oneTime, opcode: 0)))
+        return (client, oneTime)
+    }
 }
 
 /// A client process with its own main server, as the gateway will be: a thread receives on the

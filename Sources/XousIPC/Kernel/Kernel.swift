@@ -203,10 +203,10 @@ public final class Kernel: @unchecked Sendable {
         server.arrivals.append(slot!)
         server.arrivalsChanged.bump()
         server.messageArrived.signal()
-        guard let replied = message.replied else { return .ok }
+        guard let replied = message.replied, let answered = message.answered else { return .ok }
         if message.reply == nil {
             lock.unlock()
-            _ = BriefSpin.until { message.answered.current != 0 }
+            _ = BriefSpin.until { answered.current != 0 }
             lock.lock()
         }
         while message.reply == nil { lock.wait(on: replied) }

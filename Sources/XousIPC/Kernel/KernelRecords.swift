@@ -12,8 +12,9 @@ final class PendingMessage: @unchecked Sendable {
     var reply: Result<XousResult, XousError>?
     /// Only blocking messages have a parked sender to wake.
     let replied: ParkingCondition?
-    /// Bumped when `reply` is set, so the sender can look for it without the lock.
-    let answered = ChangeCounter()
+    /// Bumped when `reply` is set, so the sender can look for it without the lock; like
+    /// `replied`, only blocking messages have one.
+    let answered: ChangeCounter?
 
     init(kind: MessageKind, id: MessageID, senderPID: PID, scalar: ScalarMessage,
          storage: PageStorage?, offset: Int, valid: Int, generation: UInt64) {
@@ -26,11 +27,12 @@ final class PendingMessage: @unchecked Sendable {
         self.valid = valid
         self.generation = generation
         replied = kind.isBlocking ? ParkingCondition() : nil
+        answered = kind.isBlocking ? ChangeCounter() : nil
     }
 
     func answer(_ result: Result<XousResult, XousError>) {
         reply = result
-        answered.bump()
+        answered?.bump()
         replied?.signal()
     }
 }

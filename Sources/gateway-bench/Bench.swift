@@ -151,12 +151,8 @@ struct Bench {
             report.add("end-to-end", "\(name) throughput", format(rate, 0) + " updates/s")
             report.value(key, rate, decimals: 0)
         }
-        if reported {
-            addLosses("end-to-end", "\(name) throughput", sent: options.flood, result, key: key)
-        } else if result.received < options.flood || result.outOfOrder > 0 || result.duplicates > 0 {
-            report.note("end-to-end \(name) throughput, an earlier round: \(options.flood - result.received) of "
-                        + "\(options.flood) lost, \(result.outOfOrder) out of order, \(result.duplicates) duplicated")
-        }
+        addLosses("end-to-end", reported ? "\(name) throughput" : "\(name) throughput, an earlier round",
+                  sent: options.flood, result, key: reported ? key : nil)
         return rate
     }
 
@@ -169,10 +165,14 @@ struct Bench {
         report.value(key + "_max_us", summary.max)
     }
 
-    private func addLosses(_ section: String, _ name: String, sent: Int, _ result: ArrivalLog.Result, key: String) {
+    /// Notes any loss; with a `key`, also records the `key=value` figures (nil for a round
+    /// whose figures are not reported).
+    private func addLosses(_ section: String, _ name: String, sent: Int, _ result: ArrivalLog.Result, key: String?) {
         let lost = sent - result.received
-        report.value(key + "_lost", String(lost))
-        report.value(key + "_out_of_order", String(result.outOfOrder))
+        if let key {
+            report.value(key + "_lost", String(lost))
+            report.value(key + "_out_of_order", String(result.outOfOrder))
+        }
         if lost > 0 || result.outOfOrder > 0 || result.duplicates > 0 {
             report.note("\(section) \(name): \(lost) of \(sent) lost, \(result.outOfOrder) out of order, \(result.duplicates) duplicated")
         }

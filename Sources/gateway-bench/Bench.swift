@@ -67,11 +67,21 @@ struct Bench {
         defer { baseline.stop(); baseline0.stop() }
         report.value("payload_bytes", String(size))
 
-        let gatewayLatency = try latencyRun("gateway", gateway, gatewaySubscriber, key: "e2e")
-        let baselineLatency = try latencyRun("baseline", baseline, baselineSubscriber, key: "baseline")
+        // The paced runs alternate too, in `rounds` slices each, and each side's percentiles
+        // are taken over all its slices: a noisy ten seconds on this VM then falls on both
+        // sides instead of on whichever ran during it.
+        let slices = max(1, options.rounds)
+        let sliceCount = (options.updates + slices - 1) / slices
+        var gatewaySample = LatencySample(), baselineSample = LatencySample()
+        for _ in 0..<slices {
+            try latencySlice(gateway, gatewaySubscriber, count: sliceCount, into: &gatewaySample)
+            try latencySlice(baseline, baselineSubscriber, count: sliceCount, into: &baselineSample)
+        }
+        let gatewayLatency = addLatency("end-to-end", "gateway", gatewaySample, key: "e2e")
+        let baselineLatency = addLatency("end-to-end", "baseline", baselineSample, key: "baseline")
         let slack = gatewayLatency.p99 - baselineLatency.p99
-        report.check("end-to-end", "gateway p99 - baseline p99", format(slack) + " us", target: "<= 100 us",
-                     passed: slack <= 100, key: "target_e2e_p99")
+        report.check("end-to-end", "gateway p99 - baseline p99 (\(slices) alternating slices)", format(slack) + " us",
+                     target: "<= 100 us", passed: slack <= 100, key: "target_e2e_p99")
 
         // Rounds alternate gateway and baseline: on a shared two-core virtual machine a single
         // pair of runs differs by more than the difference being measured, so each round's
@@ -119,18 +129,38 @@ struct Bench {
         }
     }
 
-    /// Paced updates through `rig`; adds the latency figures and returns them.
-    private func latencyRun(
-        _ name: String, _ rig: any UpdateSender, _ subscriber: SequenceSubscriber, key: String
-    ) throws -> LatencySummary {
-        let log = ArrivalLog(capacity: options.updates)
+    /// Latencies and losses of paced runs, gathered over several slices.
+    struct LatencySample {
+        var nanoseconds: [UInt64] = []
+        var sent = 0, received = 0, outOfOrder = 0, duplicates = 0
+    }
+
+    /// `count` paced updates through `rig`, added to `sample`.
+    private func latencySlice(
+        _ rig: any UpdateSender, _ subscriber: SequenceSubscriber, count: Int, into sample: inout LatencySample
+    ) throws {
+        let log = ArrivalLog(capacity: count)
         try rig.prepareRun(subscriber: subscriber, log: log)
-        let sent = paced(count: options.updates, rate: options.rate) { rig.send($0) }
-        log.wait(for: options.updates)
+        let sent = paced(count: count, rate: options.rate) { rig.send($0) }
+        log.wait(for: count)
         let result = log.result
-        let summary = LatencySummary(nanoseconds: latencies(sent: sent, arrivals: result.arrivals))
-        addLatency("end-to-end", name, summary, key: key)
-        addLosses("end-to-end", name, sent: options.updates, result, key: key)
+        sample.nanoseconds += latencies(sent: sent, arrivals: result.arrivals)
+        sample.sent += count
+        sample.received += result.received
+        sample.outOfOrder += result.outOfOrder
+        sample.duplicates += result.duplicates
+    }
+
+    /// Adds the latency figures and losses of `sample` and returns its summary.
+    private func addLatency(_ section: String, _ name: String, _ sample: LatencySample, key: String) -> LatencySummary {
+        let summary = LatencySummary(nanoseconds: sample.nanoseconds)
+        addLatency(section, name, summary, key: key)
+        let lost = sample.sent - sample.received
+        report.value(key + "_lost", String(lost))
+        report.value(key + "_out_of_order", String(sample.outOfOrder))
+        if lost > 0 || sample.outOfOrder > 0 || sample.duplicates > 0 {
+            report.note("\(section) \(name): \(lost) of \(sample.sent) lost, \(sample.outOfOrder) out of order, \(sample.duplicates) duplicated")
+        }
         return summary
     }
 
@@ -203,23 +233,45 @@ struct Bench {
         let rig = try IPCRig(subscriberCount: 1, logger: logger)
         if let failure = rig.failure { rig.shutdown(); throw BenchError(failure) }
         var logs = rig.newLogs(capacity: options.updates)
+        let pacedBefore = ProcessSample(pid: getpid())
         let sent = paced(count: options.updates, rate: options.rate) { rig.source.emit(benchStatus($0)) }
         _ = logs[0].wait(for: options.updates)
+        if let pacedBefore, let pacedAfter = ProcessSample(pid: getpid()) {
+            // What the path costs when every update finds it parked (as real Wi-Fi changes do):
+            // all threads of the bench, the pacing thread included.
+            let ticks = Double(pacedAfter.cpuTicks - pacedBefore.cpuTicks) / Double(sysconf(Int32(_SC_CLK_TCK)))
+            let perUpdate = ticks * 1e6 / Double(options.updates)
+            report.add("ipc", "bounce (1 subscriber) CPU per paced update", format(perUpdate, 1) + " us")
+            report.value("ipc_paced_cpu_us_per_update", perUpdate)
+        }
         let summary = LatencySummary(nanoseconds: latencies(sent: sent, arrivals: logs[0].result.arrivals))
         addLatency("ipc", "bounce (1 subscriber)", summary, key: "ipc")
         addLosses("ipc", "bounce latency", sent: options.updates, logs[0].result, key: "ipc_latency")
 
-        logs = rig.newLogs(capacity: options.ipcUpdates)
-        let before = ProcessSample(pid: getpid())
-        let start = windowed(count: options.ipcUpdates, window: 2 * options.window, logs: logs) { rig.source.emit(benchStatus($0)) }
-        _ = logs[0].wait(for: options.ipcUpdates)
-        let result = logs[0].result
-        addSwitches(since: before, updates: result.received, key: "ipc_throughput")
-        let rate = Double(result.received) / (Double(result.lastArrival &- start) / 1e9)
-        report.check("ipc", "bounce throughput (1 subscriber)", format(rate, 0) + " updates/s", target: ">= 200000",
-                     passed: rate >= 200_000, key: "target_ipc_throughput")
+        // Several runs, the median their figure: on this VM a run now and then comes out at
+        // about 60 % of the others (see BENCHMARKS.md), and every run is printed.
+        var rates: [Double] = []
+        var lost = 0, outOfOrder = 0
+        for round in 1...max(1, options.rounds) {
+            logs = rig.newLogs(capacity: options.ipcUpdates)
+            let before = ProcessSample(pid: getpid())
+            let start = windowed(count: options.ipcUpdates, window: 2 * options.window, logs: logs) { rig.source.emit(benchStatus($0)) }
+            _ = logs[0].wait(for: options.ipcUpdates)
+            let result = logs[0].result
+            if round == max(1, options.rounds) { addSwitches(since: before, updates: result.received, key: "ipc_throughput") }
+            rates.append(Double(result.received) / (Double(result.lastArrival &- start) / 1e9))
+            lost += options.ipcUpdates - result.received
+            outOfOrder += result.outOfOrder
+            addLosses("ipc", "bounce throughput, round \(round)", sent: options.ipcUpdates, result, key: nil)
+        }
+        let rate = median(rates)
+        report.check("ipc", "bounce throughput (1 subscriber), median of \(rates.count) runs", format(rate, 0) + " updates/s",
+                     target: ">= 200000", passed: rate >= 200_000, key: "target_ipc_throughput")
+        report.add("ipc", "bounce throughput, each run", rates.map { format($0, 0) }.joined(separator: ", ") + " updates/s")
         report.value("ipc_throughput", rate, decimals: 0)
-        addLosses("ipc", "bounce throughput", sent: options.ipcUpdates, result, key: "ipc_throughput")
+        report.value("ipc_throughput_runs", rates.map { format($0, 0) }.joined(separator: ","))
+        report.value("ipc_throughput_lost", String(lost))
+        report.value("ipc_throughput_out_of_order", String(outOfOrder))
         rig.shutdown()
 
         for count in options.fanouts { try fanout(count) }

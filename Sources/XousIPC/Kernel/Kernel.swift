@@ -205,9 +205,16 @@ public final class Kernel: @unchecked Sendable {
         server.messageArrived.signal()
         guard let replied = message.replied, let answered = message.answered else { return .ok }
         if message.reply == nil {
-            lock.unlock()
-            _ = BriefSpin.until { answered.current != 0 }
-            lock.lock()
+            if server.replySpin.shouldSpin {
+                lock.unlock()
+                let found = BriefSpin.until { answered.current != 0 }
+                lock.lock()
+                server.replySpin.spun(found: found)
+            } else {
+                let parkedAt = MonotonicInstant.now
+                while message.reply == nil { lock.wait(on: replied) }
+                server.replySpin.parked(for: MonotonicInstant.now.nanoseconds(since: parkedAt))
+            }
         }
         while message.reply == nil { lock.wait(on: replied) }
         return try message.reply!.get()
@@ -219,20 +226,24 @@ public final class Kernel: @unchecked Sendable {
         defer { lock.unlock() }
         // Only the owning process may receive (`sidx_from_sid` checks the PID).
         guard let server = serversBySID[sid], server.owner == pid else { throw .serverNotFound }
-        var spun = false
+        var looked = false
+        var parkedAt: MonotonicInstant?
         while server.arrivals.isEmpty {
             guard blocking else { return nil }
-            if spun {
-                lock.wait(on: server.messageArrived)
-            } else {
-                spun = true
+            if !looked && server.receiveSpin.shouldSpin {
+                looked = true
                 let seen = server.arrivalsChanged.current
                 lock.unlock()
-                _ = BriefSpin.until { server.arrivalsChanged.current != seen }
+                let found = BriefSpin.until { server.arrivalsChanged.current != seen }
                 lock.lock()
+                server.receiveSpin.spun(found: found)
+            } else {
+                if !looked && parkedAt == nil { parkedAt = MonotonicInstant.now }
+                lock.wait(on: server.messageArrived)
             }
             if server.destroyed { throw .serverNotFound }
         }
+        if let parkedAt { server.receiveSpin.parked(for: MonotonicInstant.now.nanoseconds(since: parkedAt)) }
         let slot = server.arrivals.removeFirst()
         guard case .queued(let message) = server.slots[slot] else {
             preconditionFailure("kernel queue out of step: arrival for an empty slot")

@@ -61,6 +61,11 @@ final class ServerRecord {
     let arrivalsChanged = ChangeCounter()
     /// Senders park here while the queue is full.
     let slotFreed = ParkingCondition()
+    /// Whether the receiver should look before parking on an empty queue, and whether a
+    /// blocking sender should look before parking for this server's reply (see
+    /// `SpinHint`). Guarded by the kernel lock.
+    var receiveSpin = SpinHint()
+    var replySpin = SpinHint()
 
     init(sid: SID, index: Int, owner: PID) {
         self.sid = sid

@@ -42,3 +42,27 @@ final class ChangeCounter: Sendable {
     /// The count so far.
     @inline(__always) var current: UInt64 { value.load(ordering: .acquiring) }
 }
+
+/// Whether a wait is worth looking before parking: adapts `BriefSpin` to the traffic.
+///
+/// Looking pays only in a stream, when the next message or reply is microseconds away. When
+/// updates come a few hundred microseconds apart every look runs out, and the looking threads
+/// take the CPU from the ones carrying the update on (libmosquitto's, the broker's): the
+/// whole path used 2.6 times the CPU per update. So after a look that ran out, the next wait
+/// parks at once, and looking resumes once a parked wait ends within four budgets (200 µs by
+/// default: updates more than 5,000 a second apart are a stream; a wake-up on this VM can
+/// itself take tens of microseconds, so one budget would turn looking off in a stream too).
+struct SpinHint {
+    private var worthwhile = true
+
+    /// Whether to look before this wait.
+    var shouldSpin: Bool { worthwhile && Kernel.spinNanoseconds > 0 }
+
+    /// The look found what it waited for (`true`) or ran out (`false`).
+    mutating func spun(found: Bool) { worthwhile = found }
+
+    /// A wait that parked at once ended after `nanoseconds`.
+    mutating func parked(for nanoseconds: UInt64) {
+        if nanoseconds <= 4 * Kernel.spinNanoseconds { worthwhile = true }
+    }
+}

@@ -27,6 +27,16 @@ struct Bench {
             print("gateway-bench: \(error)")
             exit(1)
         }
+        if let soakUpdates = options.soakUpdates {
+            print("gateway-bench --soak \(soakUpdates): mosquitto on 127.0.0.1:\(broker.port), window \(options.window)")
+            section("soak") { try soak(port: broker.port, updates: soakUpdates) }
+            print("")
+            report.print()
+            broker.stop()
+            // A soak is a check, not only a measurement: a script can rely on its status (a soak
+            // that could not run checked nothing, and fails too).
+            exit(report.allPassed && report.checkedCount == 2 ? 0 : 1)
+        }
         print("gateway-bench\(options.quick ? " --quick" : ""): mosquitto on 127.0.0.1:\(broker.port); "
               + "\(options.updates) paced updates at \(options.rate)/s, \(options.flood) per throughput run "
               + "(window \(options.window)), \(options.ipcUpdates) IPC updates, idle \(format(options.idleSeconds, 0)) s")
@@ -324,6 +334,87 @@ struct Bench {
         report.value("fanout_\(measured)_ns_per_delivery", perDelivery, decimals: 0)
         report.value("fanout_\(measured)_lost", String(lost))
         if lost > 0 { report.note("\(label): \(lost) deliveries lost (net outbox overflows \(rig.net.statistics[.outboxOverflow]))") }
+    }
+
+    // MARK: soak
+
+    /// `total` updates through the whole in-process path (net server, bouncer, main server,
+    /// JSON, libmosquitto, mosquitto, a subscriber) as fast as it takes them, in chunks: every
+    /// update must arrive once and in order, and the resident memory sampled after each chunk
+    /// must not grow.
+    private func soak(port: Int, updates total: Int) throws {
+        let base = "bench-soak-\(getpid())"
+        let subscriber = try SequenceSubscriber(
+            port: port, clientID: "bench-sub-soak", topic: base + "/wlan/state", qos: 1, logger: logger)
+        defer { subscriber.stop() }
+        let gateway = try GatewayRig(port: port, baseTopic: base, logger: logger)
+        defer { gateway.shutdown() }
+        let chunk = min(total, 50_000)
+        let chunks = (total + chunk - 1) / chunk
+        let publishedBefore = gateway.gateway.status.updatesPublished
+        let droppedBefore = gateway.gateway.status.updatesDropped
+        var rss: [Int] = []
+        var sent = 0, received = 0, outOfOrder = 0, duplicates = 0
+        let start = nowNanoseconds()
+        let log = ArrivalLog(capacity: chunk)
+        for index in 0..<chunks {
+            let count = min(chunk, total - index * chunk)
+            log.reset()
+            try gateway.prepareRun(subscriber: subscriber, log: log)
+            _ = windowed(count: count, window: options.window, logs: [log]) { gateway.send($0) }
+            log.wait(for: count, idleSeconds: 10)
+            let result = log.result
+            sent += count
+            received += result.received
+            outOfOrder += result.outOfOrder
+            duplicates += result.duplicates
+            if let sample = ProcessSample(pid: getpid()) { rss.append(sample.rssKiB) }
+            printError("gateway-bench: soak \(sent) of \(total): \(received) arrived, "
+                       + "\(outOfOrder) out of order, RSS \(format(Double(rss.last ?? 0) / 1024, 1)) MiB")
+            if result.received < count {
+                // Something is stuck or lost: say which updates and what each stage counted.
+                let missing = (1...count).filter { result.arrivals[$0] == 0 }
+                let status = gateway.gateway.status
+                report.note("soak: chunk \(index + 1) lost updates " + missing.prefix(10).map(String.init).joined(separator: ", ")
+                            + " of \(count) (gateway received \(status.updatesReceived), published \(status.updatesPublished), "
+                            + "dropped \(status.updatesDropped), publish errors \(status.publishErrors), MQTT connected "
+                            + "\(status.mqttConnected), reconnects \(status.mqttReconnects), last error \(status.mqttLastError ?? "none"); "
+                            + "net outbox overflows \(gateway.net.statistics[.outboxOverflow]), latch dropped \(gateway.net.droppedStates))")
+                break
+            }
+        }
+        let seconds = Double(nowNanoseconds() - start) / 1e9
+        let lost = total - received
+        let status = gateway.gateway.status
+        // Each chunk adds one warm-up update that is published too.
+        let published = status.updatesPublished - publishedBefore - rss.count
+        let dropped = status.updatesDropped - droppedBefore
+        report.add("soak", "updates through the whole path", "\(received) of \(total) in \(format(seconds, 1)) s (\(format(Double(received) / seconds, 0))/s)")
+        report.check("soak", "lost, out of order, duplicated", "\(lost), \(outOfOrder), \(duplicates)", target: "0, 0, 0",
+                     passed: lost == 0 && outOfOrder == 0 && duplicates == 0, key: "target_soak_delivery")
+        report.add("soak", "gateway published / dropped", "\(published) / \(dropped)")
+        // The first chunk warms up (allocator arenas, libmosquitto's buffers, the broker's
+        // session). After it the samples wander by a few MiB with malloc's arenas, so single
+        // samples say little; the peak of the second half against the peak of the first does:
+        // a leak of one byte per update would add about 0.5 MB between them in a million.
+        let settled = Array(rss.dropFirst())
+        let half = settled.count / 2
+        let firstPeak = settled.prefix(max(half, 1)).max() ?? 0
+        let secondPeak = settled.suffix(max(settled.count - half, 1)).max() ?? 0
+        let growth = Double(secondPeak - firstPeak) / 1024
+        report.add("soak", "resident memory after each \(chunk)", rss.map { format(Double($0) / 1024, 1) }.joined(separator: ", ") + " MiB")
+        report.check("soak", "peak of the second half - peak of the first (after chunk 1)", format(growth, 2) + " MiB",
+                     target: "<= 1 MiB", passed: growth <= 1, key: "target_soak_rss")
+        report.value("soak_updates", String(total))
+        report.value("soak_received", String(received))
+        report.value("soak_lost", String(lost))
+        report.value("soak_out_of_order", String(outOfOrder))
+        report.value("soak_duplicates", String(duplicates))
+        report.value("soak_published", String(published))
+        report.value("soak_dropped", String(dropped))
+        report.value("soak_seconds", seconds, decimals: 1)
+        report.value("soak_rss_kib", rss.map(String.init).joined(separator: ","))
+        report.value("soak_rss_growth_mib", growth, decimals: 2)
     }
 
     // MARK: 4 and 5: the gatewayd binary

@@ -74,6 +74,7 @@ final class SequenceSubscriber: MQTTClientDelegate, @unchecked Sendable {
     private var offset = 0
     private var connected = false
     private var unnumbered = 0
+    private var last = 0
 
     /// Connects to the broker on `port` and subscribes to `topic` with `qos`.
     init(port: Int, clientID: String, topic: String, qos: Int, logger: Logger) throws {
@@ -94,6 +95,9 @@ final class SequenceSubscriber: MQTTClientDelegate, @unchecked Sendable {
         }
     }
 
+    /// The `seq` of the latest numbered message, as in its payload (0 before any).
+    var lastSequence: Int { lock.withLock { last } }
+
     /// Messages that arrived without a `seq`.
     var unnumberedMessages: Int { lock.withLock { unnumbered } }
 
@@ -106,6 +110,7 @@ final class SequenceSubscriber: MQTTClientDelegate, @unchecked Sendable {
             lock.withLock { unnumbered += 1 }
             return
         }
+        lock.withLock { last = seq }
         log.record(seq - offset)
     }
 
@@ -158,15 +163,20 @@ final class GatewayRig: UpdateSender {
     func prepareRun(subscriber: SequenceSubscriber, log: ArrivalLog) throws {
         // A warm-up update whose seq becomes the run's offset: the gateway numbers updates
         // since its start, and the net server may have pushed one on subscription.
+        // The offset is the warm-up's own seq as it arrived, not the gateway's counter: the
+        // status is updated after the publish, so reading it as the warm-up arrives could be
+        // one behind and shift the whole run by one (seen once in a million-update soak).
         warmups += 1
-        let warmupLog = ArrivalLog(capacity: 1)
-        let before = gateway.status.updatesReceived
-        subscriber.route(to: warmupLog, offset: before)
+        let before = subscriber.lastSequence
+        subscriber.route(to: ArrivalLog(capacity: 0), offset: 0)
         source.emit(benchStatus(1_000_000 + warmups))
-        guard warmupLog.wait(for: 1, idleSeconds: 5) else {
+        guard waitUntil(seconds: 5, {
+            let seen = subscriber.lastSequence
+            return seen > before && seen == gateway.status.updatesReceived
+        }) else {
             throw BenchError("the gateway's warm-up update did not reach the subscriber")
         }
-        subscriber.route(to: log, offset: gateway.status.updatesReceived)
+        subscriber.route(to: log, offset: subscriber.lastSequence)
     }
 
     func send(_ seq: Int) { source.emit(benchStatus(seq)) }

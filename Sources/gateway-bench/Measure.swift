@@ -63,6 +63,20 @@ final class ArrivalLog: @unchecked Sendable {
         arrivals = [UInt64](repeating: 0, count: capacity + 1)
     }
 
+    /// Forgets every arrival, keeping the storage: a soak reuses one log, so that the bench's
+    /// own allocations do not move the resident memory it watches.
+    func reset() {
+        lock.withLock {
+            for index in arrivals.indices { arrivals[index] = 0 }
+            received = 0
+            duplicates = 0
+            outOfOrder = 0
+            foreign = 0
+            highest = 0
+            lastArrival = 0
+        }
+    }
+
     /// Records that update `seq` arrived now.
     func record(_ seq: Int) {
         let time = nowNanoseconds()

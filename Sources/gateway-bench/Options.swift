@@ -27,6 +27,8 @@ struct Options {
     var startupRuns = 5
     /// The gatewayd binary; by default the one beside this one.
     var gatewayd: String?
+    /// Updates of the soak (`--soak N`), which then runs alone; nil: no soak.
+    var soakUpdates: Int?
     /// The sections to run (all by default): end-to-end, ipc, gatewayd.
     var sections: Set<String> = Options.allSections
 
@@ -37,8 +39,11 @@ struct Options {
                              [--ipc-updates N] [--fanout-updates N] [--fanouts 1,10,100]
                              [--idle-seconds S] [--startup-runs N] [--gatewayd PATH]
                              [--only end-to-end,ipc,gatewayd]
+               gateway-bench --soak N [--window N]
         Starts its own mosquitto on a free loopback port; gatewayd must be built beside this
         binary (swift build -c release --product gatewayd) for the idle and start-up figures.
+        --soak N pushes N updates through the whole gateway path instead, checks that every one
+        arrives once and in order, and that resident memory stays flat.
         """
 
     /// Parses `arguments` (without the program name); exits with the usage on a mistake.
@@ -81,6 +86,9 @@ struct Options {
             case "--idle-seconds": options.idleSeconds = Double(number())
             case "--startup-runs": options.startupRuns = number()
             case "--gatewayd": options.gatewayd = value()
+            case "--soak":
+                options.soakUpdates = number()
+                options.sections = ["soak"]
             case "--only":
                 let list = Set(value().split(separator: ",").map(String.init))
                 guard !list.isEmpty, list.isSubset(of: allSections) else {

@@ -23,6 +23,12 @@ final class Report {
         pairs.append((key, passed ? "PASS" : "MISS"))
     }
 
+    /// Whether every checked figure passed so far.
+    var allPassed: Bool { !rows.contains { $0.verdict == "MISS" } }
+
+    /// Figures checked against a target so far.
+    var checkedCount: Int { rows.filter { !$0.verdict.isEmpty }.count }
+
     /// A summary line `key=value`.
     func value(_ key: String, _ value: String) { pairs.append((key, value)) }
 

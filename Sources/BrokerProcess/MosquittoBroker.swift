@@ -134,6 +134,12 @@ public final class MosquittoBroker: @unchecked Sendable {
     /// Thaws a suspended broker (SIGCONT).
     public func resume() { if let processID { _ = Glibc.kill(processID, SIGCONT) } }
 
+    /// Asks the running broker to re-read its password file and ACL (SIGHUP), as an operator
+    /// fixing a login does; connections stay up.
+    public func reload() {
+        if let processID { _ = Glibc.kill(processID, SIGHUP) }
+    }
+
     /// Stops (SIGTERM) and starts the broker again on the same port, re-reading the configuration.
     public func restart() throws(Failure) {
         stop()

@@ -38,6 +38,11 @@ public final class GatewayServer: @unchecked Sendable {
     private var workerBusy = false
     private var stopping = false
     private var everConnected = false
+    /// Whether the user wants the Wi-Fi subscription on (on from the start, then the last
+    /// subscribe or unsubscribe asked for): what a returning net server is subscribed to again.
+    private var subscriptionWanted = true
+    /// A net server came back and the subscription is to be renewed once the worker is free.
+    private var resubscribe = false
 
     /// Creates the gateway process and its main server in `kernel`.
     /// - Throws: the configuration's error, or the kernel's if it has no room.
@@ -128,6 +133,8 @@ public final class GatewayServer: @unchecked Sendable {
             if let scalar = envelope.scalar { subscriptionResult(scalar) }
         case .healthTick:
             publishHealth()
+            // The net server never says it lost us, so the gateway looks, once per tick.
+            if !stopping { worker?.request(.check) }
         case .shutdown:
             beginShutdown()
         case .controlSocketRequest:
@@ -274,6 +281,14 @@ public final class GatewayServer: @unchecked Sendable {
 
     /// Answers queued requests in order; one that needs the worker waits for its result.
     private func drainPending() {
+        if resubscribe, !workerBusy, !stopping, let worker {
+            resubscribe = false
+            if subscriptionWanted && !state.subscribed {
+                workerBusy = true
+                worker.request(.subscribe)
+                return
+            }
+        }
         while !workerBusy, !pending.isEmpty {
             let request = pending[0]
             switch request.command {
@@ -282,9 +297,11 @@ public final class GatewayServer: @unchecked Sendable {
                 answer(request, .ok(state.statusData(configuration: configuration)))
             case .subscribe where state.subscribed, .unsubscribe where !state.subscribed:
                 // Idempotent: already in the requested state, nothing changes.
+                subscriptionWanted = request.command == .subscribe
                 pending.removeFirst()
                 answer(request, .ok(subscriptionData()))
             case .subscribe, .unsubscribe:
+                subscriptionWanted = request.command == .subscribe
                 guard !stopping, let worker else {
                     pending.removeFirst()
                     answer(request, .error("gatewayd is shutting down"))
@@ -298,9 +315,19 @@ public final class GatewayServer: @unchecked Sendable {
     }
 
     private func subscriptionResult(_ scalar: ScalarMessage) {
-        workerBusy = false
         let action = SubscriptionWorker.Action(rawValue: scalar.arg1)
         let error = scalar.arg2 == 0 ? nil : XousError(code: scalar.arg2)
+        // The worker's own news answers no request: the worker is no less busy for it.
+        switch action {
+        case .netServerLost:
+            netServerLost(error ?? .serverNotFound)
+            return
+        case .netServerBack:
+            netServerBack()
+            return
+        default:
+            workerBusy = false
+        }
         let changed = state.subscribed != (scalar.arg3 == 1)
         state.subscribed = scalar.arg3 == 1
         if changed {
@@ -312,7 +339,12 @@ public final class GatewayServer: @unchecked Sendable {
         if let request = pending.first, request.command != .status,
            (action == .subscribe && request.command == .subscribe) || (action == .unsubscribe && request.command == .unsubscribe) {
             pending.removeFirst()
-            if let error {
+            if error == .serverNotFound {
+                answer(request, .error(
+                    request.command == .subscribe
+                        ? "the net server is gone; gatewayd subscribes again when it registers"
+                        : "the net server is gone"))
+            } else if let error {
                 answer(request, .error("the net server refused: \(error)"))
             } else {
                 answer(request, .ok(subscriptionData()))
@@ -326,6 +358,32 @@ public final class GatewayServer: @unchecked Sendable {
             return
         }
         drainPending()
+    }
+
+    /// The worker found the net server gone and has torn the bouncer down.
+    private func netServerLost(_ error: XousError) {
+        state.netServerLost += 1
+        state.netServerAvailable = false
+        state.netServerLastError = "\(error)"
+        state.netServerLostAt = .now
+        // No SID, CID or opcode here: the error's name and number say what happened.
+        logger.warning(
+            "The net server went away (\(error)); Wi-Fi updates stop until it registers again",
+            metadata: ["lost": "\(state.netServerLost)", "resubscribe": "\(subscriptionWanted)"])
+        if state.subscribed {
+            state.subscribed = false
+            publishSubscriptionState()
+        }
+        publishHealth()
+    }
+
+    /// A net server registered again; the worker holds a connection to it.
+    private func netServerBack() {
+        state.netServerAvailable = true
+        logger.notice(subscriptionWanted && !stopping ? "The net server is back; subscribing again" : "The net server is back")
+        publishHealth()
+        resubscribe = subscriptionWanted
+        if !stopping { drainPending() }
     }
 
     private func subscriptionData() -> JSONValue {

@@ -44,8 +44,17 @@ public struct GatewayStatus: Sendable, Hashable {
     public var updatesPublished = 0
     /// Updates not published because the broker was away (the latest is republished on reconnect).
     public var updatesDropped = 0
-    /// Messages the bouncer refused.
+    /// Messages the bouncers refused (summed over every bouncer since start).
     public var bouncerIgnored = 0
+    /// Times the gateway found the net server it subscribed to gone (it then waits for a net
+    /// server to register and subscribes again through a fresh bouncer).
+    public var netServerLost = 0
+    /// False from finding the net server gone until one has registered again.
+    public var netServerAvailable = true
+    /// The error that last showed the net server gone (normally `ServerNotFound (9)`).
+    public var netServerLastError: String?
+    /// When the net server was last found gone.
+    public var netServerLostAt: WallClockTime?
     /// Control requests answered `ok`.
     public var controlOK = 0
     /// Control requests answered `error`.
@@ -75,6 +84,8 @@ public struct GatewayStatus: Sendable, Hashable {
                 ("updates_published", .int(updatesPublished)),
                 ("updates_dropped", .int(updatesDropped)),
                 ("bouncer_ignored", .int(bouncerIgnored)),
+                ("server_available", .bool(netServerAvailable)),
+                ("server_lost", .int(netServerLost)),
             ])),
             ("control", .object([
                 ("requests", .int(controlOK + controlErrors)),
@@ -121,6 +132,7 @@ public struct GatewayStatus: Sendable, Hashable {
                 ("published", .int(published)),
                 ("publish_errors", .int(publishErrors)),
                 ("mqtt_received", .int(received)),
+                ("net_server_lost", .int(netServerLost)),
             ])),
         ])
     }

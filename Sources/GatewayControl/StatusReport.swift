@@ -36,6 +36,10 @@ public enum StatusReport {
         let counters = data["counters"] ?? .null
         func count(_ key: String) -> String { counters[key]?.intValue.map(String.init) ?? "?" }
         lines.append(row("Updates", "\(count("updates_received")) received, \(count("updates_published")) published, \(count("updates_dropped")) dropped"))
+        // Only after it happened: most gateways never see their net server go.
+        if let lost = counters["net_server_lost"]?.intValue, lost > 0 {
+            lines.append(row("Net server", "went away \(lost) time\(lost == 1 ? "" : "s")"))
+        }
         lines.append(row("Control", "\(count("control_ok")) ok, \(count("control_errors")) errors"))
         lines.append(row("Publishing", "\(count("published")) published, \(count("publish_errors")) errors"))
         lines.append(row("Topics", "base \(data["base_topic"]?.stringValue ?? "?"), device id \(data["device_id"]?.stringValue ?? "?")"))

@@ -5,8 +5,8 @@ import XousIPC
 ///
 /// The net server only ever learns this one-time SID, never the subscriber's own; and this
 /// server accepts exactly two things: `Update` as a Move carrying a well-formed
-/// `WlanStatusIpc`, and `Drop` as a BlockingScalar. Everything else is logged, counted and
-/// ignored, because the net server is not trusted.
+/// `WlanStatusIpc`, and `Drop` as a BlockingScalar from the subscriber's own process.
+/// Everything else is counted and ignored, because the net server is not trusted.
 struct Bouncer: Sendable {
     let process: XousProcess
     let sid: SID
@@ -28,19 +28,35 @@ struct Bouncer: Sendable {
             switch (WifiStateCallback(rawValue: envelope.id), envelope.kind) {
             case (.update, .move):
                 bounce(envelope)
-            case (.drop, .blockingScalar):
+            case (.drop, .blockingScalar) where envelope.sender.pid == process.pid:
                 try? process.returnScalar(envelope.sender, 1)
                 return
-            default:
-                statistics.ignored()
-                logger.warning(
-                    "Wi-Fi state bouncer ignored a message",
-                    metadata: ["opcode": "\(envelope.id)", "kind": "\(envelope.kind)"])
-                // A hostile sender must not pin a queue slot: that would make destroy_server
-                // fail with ServerQueueFull at unsubscribe.
-                envelope.refuse()
+            case (.drop, .blockingScalar):
+                // Whoever holds the SID (the net server, or anyone it passed it to) could
+                // otherwise end the subscription without the subscriber knowing.
+                refuse(envelope, .strangerDrop, "a Drop from another process")
+            case (.update, _), (.drop, _):
+                refuse(envelope, .wrongKind, "an Update or Drop of the wrong kind (\(envelope.kind))")
+            case (nil, _):
+                refuse(envelope, .unknownOpcode, "an unknown opcode (\(envelope.kind))")
             }
         }
+    }
+
+    private func refuse(_ envelope: borrowing MessageEnvelope, _ reason: BouncerStatistics.Refusal, _ what: String) {
+        note(reason, what)
+        // A hostile sender must not pin a queue slot: that would make destroy_server fail
+        // with ServerQueueFull at unsubscribe. (A Borrow goes back when the envelope drops.)
+        envelope.refuse()
+    }
+
+    /// Counts a refusal and logs it, but only the 1st, 2nd, 4th, 8th, … one: a peer that floods
+    /// the bouncer must not flood the log too (or slow the bouncer down with it). The opcode a
+    /// peer chose is not logged; the kind and the count say enough.
+    private func note(_ reason: BouncerStatistics.Refusal, _ what: String) {
+        let count = statistics.refused(reason)
+        guard count & (count - 1) == 0 else { return }
+        logger.warning("Wi-Fi state bouncer ignored \(what); \(count) ignored so far")
     }
 
     private func bounce(_ envelope: borrowing MessageEnvelope) {
@@ -48,8 +64,7 @@ struct Bouncer: Sendable {
         do {
             status = try envelope.decode(WlanStatusIpc.self)
         } catch {
-            statistics.ignored()
-            logger.warning("Wi-Fi state bouncer ignored a malformed update: \(error)")
+            note(.malformedUpdate, "a malformed update (\(error))")
             return
         }
         // Pages cannot be re-lent: re-serialize into our own buffer and lend that (a blocking

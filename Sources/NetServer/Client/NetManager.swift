@@ -20,9 +20,14 @@ public final class NetManager: @unchecked Sendable {
     public private(set) var bouncerStatistics = BouncerStatistics()
 
     private let netCID: CID
+    private let netConnection: UInt64
     private let logger: Logger
     private let lock = ConditionLock()
     private var subscription: Subscription?
+    /// Set once a call on `netCID` failed with ServerNotFound: the kernel cleared that slot when
+    /// the net server went away, and may hand the same number to the next connection this
+    /// process makes, so nothing may be sent on it again.
+    private var netServerGone = false
 
     private final class Subscription {
         let sid: SID
@@ -40,17 +45,36 @@ public final class NetManager: @unchecked Sendable {
     public init(process: XousProcess, logger: Logger = Logger(label: "net.manager")) throws(XousError) {
         self.process = process
         self.logger = logger
-        netCID = try NetConnection.acquire(for: process)
+        (netCID, netConnection) = try NetConnection.acquire(for: process)
     }
 
     deinit {
         // Releasing the manager unsubscribes, as Xous's `Drop for NetManager` does.
         try? wifiStateUnsubscribe()
-        NetConnection.release(for: process)
+        NetConnection.release(for: process, connection: netConnection)
     }
 
     /// True while a bouncer is running for this manager.
     public var isSubscribed: Bool { lock.withLock { subscription != nil } }
+
+    /// True once a call found the net server gone (`ServerNotFound` on its connection).
+    ///
+    /// From then on every call fails with `ServerNotFound` without sending anything, and the
+    /// manager stays that way: a net server that registers again is a new server, reached only
+    /// through a new `NetManager` (whose `init` waits for the registration).
+    public var netServerLost: Bool { lock.withLock { netServerGone } }
+
+    /// Checks that the net server this manager connected to is still there, with the cheapest
+    /// call Xous's net server answers (`GetIpv4Config`): a net server that went away, even one
+    /// that has registered again since, fails it with `ServerNotFound`, because its going away
+    /// cleared this process's connection.
+    ///
+    /// The net server never tells a subscriber that it lost its subscriber table (it only logs
+    /// failed pushes, and a Move cannot carry an error back), so this is how a subscriber notices.
+    /// - Throws: `ServerNotFound` if the net server went away (then `netServerLost` is true).
+    public func checkNetServer() throws(XousError) {
+        _ = try getIpv4Config()
+    }
 
     /// Subscribes to Wi-Fi state changes: each `WlanStatusIpc` arrives at `returnCID` (a
     /// connection to the caller's own server) as a Borrow with id `opcode`.
@@ -61,6 +85,7 @@ public final class NetManager: @unchecked Sendable {
     public func wifiStateSubscribe(returnCID: CID, opcode: UInt32) throws(XousError) {
         try lock.withLock { () throws(XousError) in
             guard subscription == nil else { throw .serverExists }
+            guard !netServerGone else { throw .serverNotFound }
             let sid = try process.createServer()
             // create_server already connected us; connect returns that same CID.
             let handlerCID: CID
@@ -69,6 +94,14 @@ public final class NetManager: @unchecked Sendable {
             } catch {
                 try? process.destroyServer(sid)
                 throw error
+            }
+            // The kernel gives a new connection the lowest free slot. If that is the net
+            // server's, the net server went away and cleared it: the move below would reach the
+            // bouncer itself, and the subscription would seem to succeed while nothing comes.
+            guard handlerCID != netCID else {
+                try? process.destroyServer(sid)
+                markNetServerGoneLocked()
+                throw .serverNotFound
             }
             let statistics = BouncerStatistics()
             let bouncer = Bouncer(
@@ -88,6 +121,7 @@ public final class NetManager: @unchecked Sendable {
                     netCID, id: NetOpcode.subscribeWifiStats.rawValue,
                     Buffer(encoding: WifiStateSubscription(sid: sid, opcode: opcode)))
             } catch {
+                if error == .serverNotFound { markNetServerGoneLocked() }
                 _ = try? process.send(
                     handlerCID, .blockingScalar(ScalarMessage(id: WifiStateCallback.drop.rawValue)))
                 thread.join()
@@ -102,8 +136,8 @@ public final class NetManager: @unchecked Sendable {
     /// `UnsubWifiStats` with its SID words, acknowledged with 1), then shuts the bouncer down
     /// with the `Drop` handshake and waits for its thread. A no-op when not subscribed.
     ///
-    /// - Throws: the kernel's error if the net server cannot be reached; the bouncer is shut
-    ///   down all the same.
+    /// - Throws: the kernel's error if the net server cannot be reached (`ServerNotFound` when
+    ///   it went away, and with it the subscription); the bouncer is shut down all the same.
     public func wifiStateUnsubscribe() throws(XousError) {
         guard let current = lock.withLock({ () -> Subscription? in
             defer { subscription = nil }
@@ -112,15 +146,14 @@ public final class NetManager: @unchecked Sendable {
         let (s0, s1, s2, s3) = current.sid.words
         var failure: XousError?
         do throws(XousError) {
-            _ = try process.send(
-                netCID,
+            try sendToNetServer(
                 .blockingScalar(ScalarMessage(
                     id: NetOpcode.unsubWifiStats.rawValue, UInt(s0), UInt(s1), UInt(s2), UInt(s3))))
         } catch {
             failure = error
         }
         // The bouncer answers Drop with 1 and destroys its server; if it is already gone
-        // (destroyed by a Drop from elsewhere), the send fails and there is nothing to do.
+        // (its thread ended early), the send fails and there is nothing to do.
         _ = try? process.send(current.handlerCID, .blockingScalar(ScalarMessage(id: WifiStateCallback.drop.rawValue)))
         current.thread.take()?.join()
         // The server's destruction cleared our connection to it; this is for the case it did not.
@@ -131,56 +164,108 @@ public final class NetManager: @unchecked Sendable {
     /// The net server's current IPv4 configuration (`GetIpv4Config`), nil when it has none.
     public func getIpv4Config() throws(XousError) -> Ipv4Conf? {
         var buffer = Buffer(encoding: Ipv4ConfigReply(words: nil))
-        try process.lendMutable(netCID, id: NetOpcode.getIpv4Config.rawValue, &buffer)
+        guard !netServerLost else { throw .serverNotFound }
+        do throws(XousError) {
+            try process.lendMutable(netCID, id: NetOpcode.getIpv4Config.rawValue, &buffer)
+        } catch {
+            if error == .serverNotFound { markNetServerGone() }
+            throw error
+        }
         guard let reply = try? buffer.decode(Ipv4ConfigReply.self) else { throw .serializationError }
         guard let words = reply.words else { return nil }
         return try? Ipv4Conf(words: words)
+    }
+
+    private func sendToNetServer(_ message: Message) throws(XousError) {
+        guard !netServerLost else { throw .serverNotFound }
+        do throws(XousError) {
+            _ = try process.send(netCID, message)
+        } catch {
+            if error == .serverNotFound { markNetServerGone() }
+            throw error
+        }
+    }
+
+    /// Remembers that the net server is gone and lets go of the shared connection entry, so the
+    /// next manager of this process connects afresh instead of inheriting the dead CID.
+    private func markNetServerGone() {
+        lock.withLock { markNetServerGoneLocked() }
+    }
+
+    /// `markNetServerGone` for a caller that holds `lock`.
+    private func markNetServerGoneLocked() {
+        guard !netServerGone else { return }
+        netServerGone = true
+        NetConnection.forget(for: process, connection: netConnection)
     }
 }
 
 /// One connection to the net server per process, shared by its managers and counted, because
 /// `connect` to the same server returns the same CID and must not be cut while in use
 /// (Xous's `NetConn` with its `REFCOUNT`).
+///
+/// Each connection also has a serial number: when the net server goes away the kernel clears
+/// the slot and may give its CID to the next connection, so a manager holding the old one must
+/// never release (disconnect) a CID that now belongs to the new one.
 enum NetConnection {
     private struct Entry {
         let cid: CID
+        let serial: UInt64
         var users: Int
     }
 
-    private static let table = Mutex<[ObjectIdentifier: Entry]>([:])
+    private struct Table {
+        var entries: [ObjectIdentifier: Entry] = [:]
+        var nextSerial: UInt64 = 1
+    }
 
-    static func acquire(for process: XousProcess) throws(XousError) -> CID {
+    private static let table = Mutex(Table())
+
+    static func acquire(for process: XousProcess) throws(XousError) -> (CID, UInt64) {
         let key = ObjectIdentifier(process)
-        if let cid = table.withLock({ table -> CID? in
-            guard var entry = table[key] else { return nil }
+        if let found = table.withLock({ table -> (CID, UInt64)? in
+            guard var entry = table.entries[key] else { return nil }
             entry.users += 1
-            table[key] = entry
-            return entry.cid
-        }) { return cid }
+            table.entries[key] = entry
+            return (entry.cid, entry.serial)
+        }) { return found }
         let cid = try process.requestConnectionBlocking(serverNameNet)
         return table.withLock { table in
-            if var entry = table[key] {
+            if var entry = table.entries[key], entry.cid == cid {
                 entry.users += 1
-                table[key] = entry
-                return entry.cid
+                table.entries[key] = entry
+                return (entry.cid, entry.serial)
             }
-            table[key] = Entry(cid: cid, users: 1)
-            return cid
+            // Another manager's entry for a different CID is a connection that went stale while
+            // this one waited; the kernel already cleared it.
+            let entry = Entry(cid: cid, serial: table.nextSerial, users: 1)
+            table.nextSerial += 1
+            table.entries[key] = entry
+            return (entry.cid, entry.serial)
         }
     }
 
-    static func release(for process: XousProcess) {
+    static func release(for process: XousProcess, connection serial: UInt64) {
         let key = ObjectIdentifier(process)
         let last = table.withLock { table -> CID? in
-            guard var entry = table[key] else { return nil }
+            guard var entry = table.entries[key], entry.serial == serial else { return nil }
             entry.users -= 1
             if entry.users > 0 {
-                table[key] = entry
+                table.entries[key] = entry
                 return nil
             }
-            table[key] = nil
+            table.entries[key] = nil
             return entry.cid
         }
         if let last { try? process.disconnect(last) }
+    }
+
+    /// Drops the entry of a connection whose server went away, without disconnecting: the kernel
+    /// cleared the slot, which may already hold someone else's connection.
+    static func forget(for process: XousProcess, connection serial: UInt64) {
+        let key = ObjectIdentifier(process)
+        table.withLock { table in
+            if table.entries[key]?.serial == serial { table.entries[key] = nil }
+        }
     }
 }

@@ -101,6 +101,25 @@ let package = Package(
             dependencies: ["BrokerProcess", "Gateway", "MQTT", "NetServer", "XousIPC", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // Fuzz targets (scripts/fuzz): libFuzzer entry points built with -sanitize=fuzzer and
+        // -D FUZZING; in a normal build each is a tool that replays the input files it is given.
+        .target(name: "CFuzzDriver", path: "Sources/fuzz-driver"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzDriver"], path: "Sources/fuzz-support", swiftSettings: strict),
+        .executableTarget(
+            name: "fuzz-ipc",
+            dependencies: ["FuzzSupport", "NetServer", "XousIPC"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "fuzz-control",
+            dependencies: ["FuzzSupport", "Gateway", "GatewayControl", "GatewayJSON"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "fuzz-config",
+            dependencies: ["FuzzSupport", "GatewayConfig"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "XousIPCTests",
             dependencies: ["XousIPC", "TestHarness", .product(name: "PropertyBased", package: "swift-property-based")],

@@ -164,12 +164,8 @@ public final class NetManager: @unchecked Sendable {
     /// The net server's current IPv4 configuration (`GetIpv4Config`), nil when it has none.
     public func getIpv4Config() throws(XousError) -> Ipv4Conf? {
         var buffer = Buffer(encoding: Ipv4ConfigReply(words: nil))
-        guard !netServerLost else { throw .serverNotFound }
-        do throws(XousError) {
+        try onNetServer { () throws(XousError) in
             try process.lendMutable(netCID, id: NetOpcode.getIpv4Config.rawValue, &buffer)
-        } catch {
-            if error == .serverNotFound { markNetServerGone() }
-            throw error
         }
         guard let reply = try? buffer.decode(Ipv4ConfigReply.self) else { throw .serializationError }
         guard let words = reply.words else { return nil }
@@ -177,9 +173,15 @@ public final class NetManager: @unchecked Sendable {
     }
 
     private func sendToNetServer(_ message: Message) throws(XousError) {
+        try onNetServer { () throws(XousError) in _ = try process.send(netCID, message) }
+    }
+
+    /// Runs `call` on the net server's connection unless it is known gone, and notes it gone
+    /// when the call finds it so.
+    private func onNetServer(_ call: () throws(XousError) -> Void) throws(XousError) {
         guard !netServerLost else { throw .serverNotFound }
         do throws(XousError) {
-            _ = try process.send(netCID, message)
+            try call()
         } catch {
             if error == .serverNotFound { markNetServerGone() }
             throw error

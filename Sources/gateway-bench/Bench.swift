@@ -254,6 +254,7 @@ struct Bench {
             report.add("ipc", "bounce (1 subscriber) CPU per paced update", format(perUpdate, 1) + " us")
             report.value("ipc_paced_cpu_us_per_update", perUpdate)
         }
+        addSwitches(since: pacedBefore, updates: options.updates, key: "ipc_paced")
         let summary = LatencySummary(nanoseconds: latencies(sent: sent, arrivals: logs[0].result.arrivals))
         addLatency("ipc", "bounce (1 subscriber)", summary, key: "ipc")
         addLosses("ipc", "bounce latency", sent: options.updates, logs[0].result, key: "ipc_latency")

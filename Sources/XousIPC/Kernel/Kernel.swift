@@ -181,7 +181,14 @@ public final class Kernel: @unchecked Sendable {
         storage: PageStorage? = nil, offset: Int = 0, valid: Int = 0, waitForSlot: Bool
     ) throws(XousError) -> XousResult {
         lock.lock()
-        defer { lock.unlock() }
+        // Receivers are woken after the lock is released: woken while it is held, a receiver
+        // on another CPU would block on it at once and need a second wake-up (seen as about
+        // two context switches per hop when every update finds the path parked).
+        var wakeAfterUnlock: ParkingCondition?
+        defer {
+            lock.unlock()
+            wakeAfterUnlock?.signal()
+        }
         guard let process = processes[pid], !process.terminated else { throw .processNotFound }
         guard let server = process.server(for: cid) else { throw .serverNotFound }
         var slot = server.freeSlots.popLast()
@@ -202,15 +209,20 @@ public final class Kernel: @unchecked Sendable {
         server.slots[slot!] = .queued(message)
         server.arrivals.append(slot!)
         server.arrivalsChanged.bump()
-        server.messageArrived.signal()
-        guard let replied = message.replied, let answered = message.answered else { return .ok }
+        guard let replied = message.replied, let answered = message.answered else {
+            wakeAfterUnlock = server.messageArrived
+            return .ok
+        }
         if message.reply == nil {
             if server.replySpin.shouldSpin {
                 lock.unlock()
+                server.messageArrived.signal()
                 let found = BriefSpin.until { answered.current != 0 }
                 lock.lock()
                 server.replySpin.spun(found: found)
             } else {
+                // Parking releases the lock at once, so the receiver is woken before it.
+                server.messageArrived.signal()
                 let parkedAt = MonotonicInstant.now
                 while message.reply == nil { lock.wait(on: replied) }
                 server.replySpin.parked(for: MonotonicInstant.now.nanoseconds(since: parkedAt))
@@ -223,7 +235,12 @@ public final class Kernel: @unchecked Sendable {
     /// Takes the oldest message from a server the caller owns; parks while the queue is empty.
     func receive(by pid: PID, from sid: SID, blocking: Bool) throws(XousError) -> ReceivedMessage? {
         lock.lock()
-        defer { lock.unlock() }
+        // A sender parked on the full queue is woken after the lock is released (see `send`).
+        var wakeAfterUnlock: ParkingCondition?
+        defer {
+            lock.unlock()
+            wakeAfterUnlock?.signal()
+        }
         // Only the owning process may receive (`sidx_from_sid` checks the PID).
         guard let server = serversBySID[sid], server.owner == pid else { throw .serverNotFound }
         var looked = false
@@ -252,7 +269,7 @@ public final class Kernel: @unchecked Sendable {
             server.slots[slot] = .awaitingReply(message)
             server.awaitingReplies += 1
         } else {
-            server.release(slot: slot, eager: false)
+            wakeAfterUnlock = server.release(slot: slot, eager: false)
         }
         let sender = MessageSender(
             pid: message.senderPID, serverIndex: server.index, slot: slot, generation: message.generation)
@@ -262,7 +279,9 @@ public final class Kernel: @unchecked Sendable {
     /// Answers a blocking message. Answering twice, answering a non-blocking message or
     /// answering with the wrong kind of reply is `DoubleFree`, as on Xous.
     func reply(by pid: PID, to sender: MessageSender, with result: XousResult) throws(XousError) {
-        try lock.withLock { () throws(XousError) in
+        // The sender, and a sender waiting for the freed slot, are woken after the lock is
+        // released (see `send`).
+        let (freed, replied) = try lock.withLock { () throws(XousError) -> (ParkingCondition?, ParkingCondition?) in
             guard let server = servers[sender.serverIndex], server.owner == pid else { throw .serverNotFound }
             guard sender.slot < server.slots.count,
                   case .awaitingReply(let message) = server.slots[sender.slot],
@@ -277,9 +296,11 @@ public final class Kernel: @unchecked Sendable {
             }
             server.awaitingReplies -= 1
             // A reply frees a slot that no receive will free later: wake a parked sender now.
-            server.release(slot: sender.slot, eager: true)
-            message.answer(.success(result))
+            let freed = server.release(slot: sender.slot, eager: true)
+            return (freed, message.answerLater(.success(result)))
         }
+        replied?.signal()
+        freed?.signal()
     }
 
     // MARK: Privileged calls for the name server

@@ -30,10 +30,18 @@ final class PendingMessage: @unchecked Sendable {
         answered = kind.isBlocking ? ChangeCounter() : nil
     }
 
+    /// Records the answer and wakes the parked sender.
     func answer(_ result: Result<XousResult, XousError>) {
+        answerLater(result)?.signal()
+    }
+
+    /// Records the answer; returns the condition to signal once the kernel lock is released (a
+    /// sender woken while the lock is still held would only block again on it: two wake-ups
+    /// instead of one).
+    func answerLater(_ result: Result<XousResult, XousError>) -> ParkingCondition? {
         reply = result
         answered?.bump()
-        replied?.signal()
+        return replied
     }
 }
 
@@ -80,10 +88,13 @@ final class ServerRecord {
     /// it would sleep again after one message and cost two context switches per message, while
     /// woken at half it queues a batch. Xous's own senders do not wait on the slot either; they
     /// retry after yielding.
-    func release(slot: Int, eager: Bool) {
+    ///
+    /// - Returns: the condition to signal once the kernel lock is released, nil when no sender
+    ///   is to be woken.
+    func release(slot: Int, eager: Bool) -> ParkingCondition? {
         slots[slot] = .empty
         freeSlots.append(slot)
-        if eager || arrivals.count <= Kernel.queueSlots / 2 { slotFreed.signal() }
+        return eager || arrivals.count <= Kernel.queueSlots / 2 ? slotFreed : nil
     }
 }
 

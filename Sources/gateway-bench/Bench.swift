@@ -222,19 +222,22 @@ struct Bench {
     /// (numbered names such as net-push-5 counted together): which hand-offs an update costs.
     private func addSwitches(since before: ProcessSample?, updates: Int, key: String) {
         guard let before, let after = ProcessSample(pid: getpid()), updates > 0 else { return }
-        var byName: [String: Int] = [:]
+        // Voluntary (the thread parked) and involuntary (preempted) apart: they have other causes.
+        var byName: [String: (voluntary: Int, involuntary: Int)] = [:]
         for (tid, thread) in after.threads {
             let name = String(thread.name.reversed().drop { $0.isNumber || $0 == "-" }.reversed())
             let earlier = before.threads[tid]
-            byName[name, default: 0] += thread.voluntary + thread.involuntary
-                - (earlier?.voluntary ?? 0) - (earlier?.involuntary ?? 0)
+            byName[name, default: (0, 0)].voluntary += thread.voluntary - (earlier?.voluntary ?? 0)
+            byName[name, default: (0, 0)].involuntary += thread.involuntary - (earlier?.involuntary ?? 0)
         }
-        let busy = byName.filter { $0.value > 0 }.sorted { $0.value > $1.value }
-        let total = busy.reduce(0) { $0 + $1.value }
+        let busy = byName.map { (name: $0.key, counts: $0.value, all: $0.value.voluntary + $0.value.involuntary) }
+            .filter { $0.all > 0 }.sorted { $0.all > $1.all }
+        let total = busy.reduce(0) { $0 + $1.all }
+        let perUpdate = { (count: Int) in format(Double(count) / Double(updates), 2) }
         report.value(key + "_switches_per_update", Double(total) / Double(updates), decimals: 2)
-        report.note("\(key): context switches per update: " + busy.map {
-            "\($0.key) \(format(Double($0.value) / Double(updates), 2))"
-        }.joined(separator: ", ") + " (total \(format(Double(total) / Double(updates), 2)))")
+        report.note("\(key): context switches per update (voluntary + involuntary): " + busy.map {
+            "\($0.name) \(perUpdate($0.all)) (\(perUpdate($0.counts.voluntary)) + \(perUpdate($0.counts.involuntary)))"
+        }.joined(separator: ", ") + " (total \(perUpdate(total)))")
     }
 
     // MARK: 3: IPC alone

@@ -14,40 +14,6 @@ import XousIPC
 /// or rejects it, keeps working, and gives back every thread, server and slot it took.
 @Suite("the control topic under hostile input", .serialized)
 struct HostileControlTests {
-    /// The gateway in this process, so that its kernel's servers and connection slots can be
-    /// counted; it talks to a real mosquitto through its own libmosquitto client.
-    final class Rig {
-        let kernel = Kernel()
-        let source = ManualWifiSource()
-        let net: NetService
-        let gateway: GatewayServer
-        private var thread: XousThread?
-
-        init(port: Int, base: String) throws {
-            var logger = Logger(label: "hostile-control")
-            logger.logLevel = .critical  // 10,000 refusals would flood the test log
-            net = try NetService(kernel: kernel, source: source, logger: logger)
-            let configuration = GatewayConfiguration(baseTopic: base, deviceID: "hostile")
-            var mqtt = MQTTConfiguration(host: "127.0.0.1", port: port, clientID: "hostile-gateway")
-            mqtt.will = GatewayServer.will(for: configuration)
-            gateway = try GatewayServer(
-                kernel: kernel, configuration: configuration, mqtt: try MQTTClient(configuration: mqtt, logger: logger),
-                logger: logger)
-            let gateway = self.gateway
-            thread = try XousThread(name: "gw-test-main") { try? gateway.run() }
-            guard eventually(timeout: 10, { gateway.status.mqttConnected && gateway.status.subscribed }) else {
-                throw MosquittoBroker.Failure(description: "the in-process gateway did not come up")
-            }
-        }
-
-        func shutdown() {
-            gateway.requestShutdown()
-            thread.take()?.join()
-            net.stop()
-            kernel.shutdown()
-        }
-    }
-
     /// Counts responses and the transactions they echo, storing no payload (the memory of this
     /// process is part of what is measured).
     final class ResponseCounter: MQTTClientDelegate, @unchecked Sendable {
@@ -132,8 +98,13 @@ struct HostileControlTests {
     func tenThousandHostilePayloads() throws {
         let broker = try MosquittoBroker()
         let base = "hostile"
-        let rig = try Rig(port: broker.port, base: base)
+        // In process, so that its kernel's servers and connection slots can be counted; quiet,
+        // as 10,000 refusals would flood the test log.
+        let rig = try InProcessGateway(
+            broker: broker, configuration: GatewayConfiguration(baseTopic: base, deviceID: "hostile"), logLevel: .critical)
         defer { rig.shutdown() }
+        #expect(eventually(timeout: 10) { rig.status.mqttConnected && rig.status.subscribed })
+        let net = try #require(rig.net)
         let counter = ResponseCounter()
         let client = try MQTTClient(
             configuration: MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "hostile-writer"),
@@ -169,7 +140,7 @@ struct HostileControlTests {
         let threads = Self.gatewayThreads()
         let servers = rig.kernel.serverCount
         let gatewaySlots = rig.gateway.process.connectionCount
-        let netSlots = rig.net.process.connectionCount
+        let netSlots = net.process.connectionCount
         let resident = Self.residentKiB()
 
         try send(2_000..<12_000)
@@ -198,7 +169,7 @@ struct HostileControlTests {
         #expect(eventually(timeout: 5) { Self.gatewayThreads() == threads }, "\(Self.gatewayThreads()) vs \(threads)")
         #expect(rig.kernel.serverCount == servers)
         #expect(rig.gateway.process.connectionCount == gatewaySlots)
-        #expect(eventually(timeout: 5) { rig.net.process.connectionCount == netSlots })
+        #expect(eventually(timeout: 5) { net.process.connectionCount == netSlots })
         // A leak of 200 bytes per request would be 2 MB here.
         let grown = Self.residentKiB() - resident
         #expect(grown < 2048, "resident memory grew by \(grown) KiB over 10,000 hostile requests")

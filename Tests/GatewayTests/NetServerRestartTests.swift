@@ -17,52 +17,16 @@ import XousIPC
 struct NetServerRestartTests {
     let base = "wifi-gateway"
 
-    /// A kernel, a broker and watcher, and a gateway served on a thread of its own; the net
-    /// server is the test's to stop and start.
-    final class World: @unchecked Sendable {
-        let kernel = Kernel()
-        let broker: MosquittoBroker
+    /// The gateway in process, and a watcher subscribed before it starts.
+    final class World: InProcessGateway, @unchecked Sendable {
         let watcher: Observer
-        let gateway: GatewayServer
-        private(set) var source = ManualWifiSource()
-        private(set) var net: NetService?
-        private var runner: XousThread?
 
         init(healthIntervalSeconds: Int) throws {
-            broker = try MosquittoBroker()
+            let broker = try MosquittoBroker()
             watcher = try Observer(broker: broker)
-            var mqtt = MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "gw-restart-\(getpid())")
-            mqtt.reconnectDelayMax = 1
-            mqtt.will = GatewayServer.will(for: GatewayConfiguration(deviceID: "restart"))
-            let configuration = GatewayConfiguration(deviceID: "restart", healthIntervalSeconds: healthIntervalSeconds)
-            gateway = try GatewayServer(
-                kernel: kernel, configuration: configuration,
-                mqtt: try MQTTClient(configuration: mqtt, logger: Logger(label: "mqtt")), logger: Logger(label: "gatewayd"))
-            try startNet()
-            let gateway = self.gateway
-            runner = try XousThread(name: "test-gateway") { try? gateway.run() }
-        }
-
-        /// Starts a net server on a fresh source.
-        func startNet() throws {
-            source = ManualWifiSource()
-            net = try NetService(kernel: kernel, source: source, logger: Logger(label: "net"))
-        }
-
-        func stopNet() {
-            net?.stop()
-            net = nil
-        }
-
-        var status: GatewayStatus { gateway.status }
-
-        /// Shuts the gateway down (which must not wait for a missing net server) and joins it.
-        /// Idempotent.
-        func shutdown() {
-            gateway.requestShutdown()
-            runner.take()?.join()
-            stopNet()
-            kernel.shutdown()
+            try super.init(
+                broker: broker,
+                configuration: GatewayConfiguration(deviceID: "restart", healthIntervalSeconds: healthIntervalSeconds))
         }
     }
 

@@ -365,7 +365,6 @@ public final class GatewayServer: @unchecked Sendable {
         state.netServerLost += 1
         state.netServerAvailable = false
         state.netServerLastError = "\(error)"
-        state.netServerLostAt = .now
         // No SID, CID or opcode here: the error's name and number say what happened.
         logger.warning(
             "The net server went away (\(error)); Wi-Fi updates stop until it registers again",

@@ -53,8 +53,6 @@ public struct GatewayStatus: Sendable, Hashable {
     public var netServerAvailable = true
     /// The error that last showed the net server gone (normally `ServerNotFound (9)`).
     public var netServerLastError: String?
-    /// When the net server was last found gone.
-    public var netServerLostAt: WallClockTime?
     /// Control requests answered `ok`.
     public var controlOK = 0
     /// Control requests answered `error`.

@@ -31,6 +31,9 @@ public final class MosquittoBroker: @unchecked Sendable {
     /// Whether a broker process is running (or suspended).
     public var isRunning: Bool { processID != nil }
 
+    /// The broker's process id while it runs, for a caller that reads its /proc entries.
+    public var pid: pid_t? { processID }
+
     /// Lines every configuration starts with, so that the broker can read the test's files:
     /// started as root, mosquitto drops to user "mosquitto" before it reads files such as
     /// password_file, which then cannot be read in our 0700 temporary directory.

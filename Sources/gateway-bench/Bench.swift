@@ -40,7 +40,7 @@ struct Bench {
         print("gateway-bench\(options.quick ? " --quick" : ""): mosquitto on 127.0.0.1:\(broker.port); "
               + "\(options.updates) paced updates at \(options.rate)/s, \(options.flood) per throughput run "
               + "(window \(options.window)), \(options.ipcUpdates) IPC updates, idle \(format(options.idleSeconds, 0)) s")
-        section("end-to-end") { try endToEnd(port: broker.port) }
+        section("end-to-end") { try endToEnd(port: broker.port, brokerPID: broker.pid) }
         section("ipc") { try ipc() }
         section("gatewayd") { try gatewaydProcess(broker: broker) }
         print("")
@@ -57,7 +57,7 @@ struct Bench {
 
     // MARK: 1 and 2: end to end
 
-    private func endToEnd(port: Int) throws {
+    private func endToEnd(port: Int, brokerPID: pid_t?) throws {
         let base = "bench-\(getpid())"
         let gatewaySubscriber = try SequenceSubscriber(
             port: port, clientID: "bench-sub-gw", topic: base + "-gw/wlan/state", qos: 1, logger: logger)
@@ -101,14 +101,17 @@ struct Bench {
         var gatewayRates: [Double] = [], baselineRates: [Double] = [], ratios: [Double] = []
         for round in 0...options.rounds {
             let last = round == options.rounds
-            let gatewayRate = try throughputRun("gateway QoS 1", gateway, gatewaySubscriber, key: "e2e_throughput_qos1", reported: last)
-            let baselineRate = try throughputRun("baseline QoS 1", baseline, baselineSubscriber, key: "baseline_throughput_qos1", reported: last)
+            let gatewayRate = try throughputRun(
+                "gateway QoS 1", gateway, gatewaySubscriber, key: "e2e_throughput_qos1", reported: last, brokerPID: brokerPID)
+            let baselineRate = try throughputRun(
+                "baseline QoS 1", baseline, baselineSubscriber, key: "baseline_throughput_qos1", reported: last, brokerPID: brokerPID)
             guard round > 0 else { continue }
             gatewayRates.append(gatewayRate)
             baselineRates.append(baselineRate)
             ratios.append(gatewayRate / baselineRate)
         }
-        _ = try throughputRun("baseline QoS 0", baseline0, qos0Subscriber, key: "baseline_throughput_qos0", reported: true)
+        _ = try throughputRun(
+            "baseline QoS 0", baseline0, qos0Subscriber, key: "baseline_throughput_qos0", reported: true, brokerPID: brokerPID)
         report.add("end-to-end", "gateway QoS 0", "n/a: gatewayd publishes QoS 1 only (no QoS 0 mode)")
         report.value("e2e_throughput_qos0", "n/a")
         report.add("end-to-end", "gateway QoS 1, each round", gatewayRates.map { format($0, 0) }.joined(separator: ", ") + " updates/s")
@@ -177,11 +180,12 @@ struct Bench {
     /// Updates through `rig` as fast as it delivers them; returns the rate. Losses are always
     /// reported; the rate and context switches only when `reported` (the last round).
     private func throughputRun(
-        _ name: String, _ rig: any UpdateSender, _ subscriber: SequenceSubscriber, key: String, reported: Bool
+        _ name: String, _ rig: any UpdateSender, _ subscriber: SequenceSubscriber, key: String, reported: Bool,
+        brokerPID: pid_t?
     ) throws -> Double {
         let log = ArrivalLog(capacity: options.flood)
         try rig.prepareRun(subscriber: subscriber, log: log)
-        let before = ProcessSample(pid: getpid())
+        let before = LoadSample(brokerPID: brokerPID)
         let start = windowed(count: options.flood, window: options.window, logs: [log]) { rig.send($0) }
         log.wait(for: options.flood)
         let result = log.result
@@ -218,26 +222,51 @@ struct Bench {
         }
     }
 
-    /// Context switches per update of this process's threads since `before`, by thread name
-    /// (numbered names such as net-push-5 counted together): which hand-offs an update costs.
-    private func addSwitches(since before: ProcessSample?, updates: Int, key: String) {
-        guard let before, let after = ProcessSample(pid: getpid()), updates > 0 else { return }
-        // Voluntary (the thread parked) and involuntary (preempted) apart: they have other causes.
-        var byName: [String: (voluntary: Int, involuntary: Int)] = [:]
-        for (tid, thread) in after.threads {
-            let name = String(thread.name.reversed().drop { $0.isNumber || $0 == "-" }.reversed())
-            let earlier = before.threads[tid]
-            byName[name, default: (0, 0)].voluntary += thread.voluntary - (earlier?.voluntary ?? 0)
-            byName[name, default: (0, 0)].involuntary += thread.involuntary - (earlier?.involuntary ?? 0)
+    /// Context switches and CPU time per update of this process's threads (and the broker's,
+    /// when `before` has it) since `before`, by thread name (numbered names such as net-push-5
+    /// counted together): which hand-offs an update costs, and who pays for it.
+    private func addSwitches(since before: LoadSample, updates: Int, key: String) {
+        guard let benchBefore = before.bench, let after = ProcessSample(pid: getpid()), updates > 0 else { return }
+        var byName = Self.threadDeltas(from: benchBefore, to: after, prefix: "")
+        if let brokerBefore = before.broker, let pid = before.brokerPID, let brokerAfter = ProcessSample(pid: pid) {
+            byName.merge(Self.threadDeltas(from: brokerBefore, to: brokerAfter, prefix: "broker:")) { first, _ in first }
         }
+        // Voluntary (the thread parked) and involuntary (preempted) apart: they have other causes.
         let busy = byName.map { (name: $0.key, counts: $0.value, all: $0.value.voluntary + $0.value.involuntary) }
             .filter { $0.all > 0 }.sorted { $0.all > $1.all }
-        let total = busy.reduce(0) { $0 + $1.all }
+        let total = busy.filter { !$0.name.hasPrefix("broker:") }.reduce(0) { $0 + $1.all }
         let perUpdate = { (count: Int) in format(Double(count) / Double(updates), 2) }
         report.value(key + "_switches_per_update", Double(total) / Double(updates), decimals: 2)
-        report.note("\(key): context switches per update (voluntary + involuntary): " + busy.map {
+        report.note("\(key): context switches per update (voluntary + involuntary): " + busy.filter { !$0.name.hasPrefix("broker:") }.map {
             "\($0.name) \(perUpdate($0.all)) (\(perUpdate($0.counts.voluntary)) + \(perUpdate($0.counts.involuntary)))"
         }.joined(separator: ", ") + " (total \(perUpdate(total)))")
+        // schedstat: what each thread ran, and how long it was runnable with no CPU to run on.
+        let byCPU = byName.map { (name: $0.key, run: $0.value.run, wait: $0.value.wait) }
+            .filter { $0.run > 0 }.sorted { $0.run > $1.run }
+        guard !byCPU.isEmpty else { return }
+        let microseconds = { (nanoseconds: Int) in format(Double(nanoseconds) / Double(updates) / 1000, 1) }
+        let runTotal = byCPU.reduce(0) { $0 + $1.run }
+        report.value(key + "_cpu_us_per_update", Double(runTotal) / Double(updates) / 1000, decimals: 1)
+        report.note("\(key): CPU per update, us (on a CPU / runnable, waiting for one): " + byCPU.map {
+            "\($0.name) \(microseconds($0.run)) / \(microseconds($0.wait))"
+        }.joined(separator: ", ") + " (total \(microseconds(runTotal)) on a CPU)")
+    }
+
+    /// Per-thread differences between two samples of one process, summed by thread name
+    /// (without a trailing number), each name prefixed with `prefix`.
+    private static func threadDeltas(
+        from before: ProcessSample, to after: ProcessSample, prefix: String
+    ) -> [String: (voluntary: Int, involuntary: Int, run: Int, wait: Int)] {
+        var byName: [String: (voluntary: Int, involuntary: Int, run: Int, wait: Int)] = [:]
+        for (tid, thread) in after.threads {
+            let name = prefix + String(thread.name.reversed().drop { $0.isNumber || $0 == "-" }.reversed())
+            let earlier = before.threads[tid]
+            byName[name, default: (0, 0, 0, 0)].voluntary += thread.voluntary - (earlier?.voluntary ?? 0)
+            byName[name, default: (0, 0, 0, 0)].involuntary += thread.involuntary - (earlier?.involuntary ?? 0)
+            byName[name, default: (0, 0, 0, 0)].run += thread.runNanoseconds - (earlier?.runNanoseconds ?? 0)
+            byName[name, default: (0, 0, 0, 0)].wait += thread.waitNanoseconds - (earlier?.waitNanoseconds ?? 0)
+        }
+        return byName
     }
 
     // MARK: 3: IPC alone
@@ -246,10 +275,10 @@ struct Bench {
         let rig = try IPCRig(subscriberCount: 1, logger: logger)
         if let failure = rig.failure { rig.shutdown(); throw BenchError(failure) }
         var logs = rig.newLogs(capacity: options.updates)
-        let pacedBefore = ProcessSample(pid: getpid())
+        let pacedBefore = LoadSample(brokerPID: nil)
         let sent = paced(count: options.updates, rate: options.rate) { rig.source.emit(benchStatus($0)) }
         _ = logs[0].wait(for: options.updates)
-        if let pacedBefore, let pacedAfter = ProcessSample(pid: getpid()) {
+        if let pacedBefore = pacedBefore.bench, let pacedAfter = ProcessSample(pid: getpid()) {
             // What the path costs when every update finds it parked (as real Wi-Fi changes do):
             // all threads of the bench, the pacing thread included.
             let ticks = Double(pacedAfter.cpuTicks - pacedBefore.cpuTicks) / Double(sysconf(Int32(_SC_CLK_TCK)))
@@ -268,7 +297,7 @@ struct Bench {
         var lost = 0, outOfOrder = 0
         for round in 1...max(1, options.rounds) {
             logs = rig.newLogs(capacity: options.ipcUpdates)
-            let before = ProcessSample(pid: getpid())
+            let before = LoadSample(brokerPID: nil)
             let start = windowed(count: options.ipcUpdates, window: 2 * options.window, logs: logs) { rig.source.emit(benchStatus($0)) }
             _ = logs[0].wait(for: options.ipcUpdates)
             let result = logs[0].result

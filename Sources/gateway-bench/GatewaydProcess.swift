@@ -90,8 +90,9 @@ final class GatewaydProcess {
 /// What /proc says about a process at one moment.
 struct ProcessSample {
     /// A thread's `comm` and its context switches so far: voluntary ones (it blocked; each
-    /// later wake-up ends one) and involuntary ones (the scheduler took the CPU from it).
-    typealias ThreadSample = (name: String, voluntary: Int, involuntary: Int)
+    /// later wake-up ends one) and involuntary ones (the scheduler took the CPU from it); and
+    /// from schedstat, nanoseconds on a CPU and runnable but waiting for one.
+    typealias ThreadSample = (name: String, voluntary: Int, involuntary: Int, runNanoseconds: Int, waitNanoseconds: Int)
 
     /// When the sample was taken, monotonic nanoseconds.
     var time: UInt64
@@ -124,10 +125,14 @@ struct ProcessSample {
             guard let tid = Int(entry) else { continue }
             let status = readTextFile("/proc/\(pid)/task/\(tid)/status")
             let name = readTextFile("/proc/\(pid)/task/\(tid)/comm").split(separator: "\n").first.map(String.init) ?? "?"
+            // "run_ns wait_ns timeslices"; absent without CONFIG_SCHEDSTATS, then zeros.
+            let schedstat = readTextFile("/proc/\(pid)/task/\(tid)/schedstat").split(whereSeparator: { $0 == " " || $0 == "\n" })
             threads[tid] = (
                 name: name,
                 voluntary: ProcessSample.field("voluntary_ctxt_switches:", in: status) ?? 0,
-                involuntary: ProcessSample.field("nonvoluntary_ctxt_switches:", in: status) ?? 0)
+                involuntary: ProcessSample.field("nonvoluntary_ctxt_switches:", in: status) ?? 0,
+                runNanoseconds: schedstat.count > 1 ? Int(schedstat[0]) ?? 0 : 0,
+                waitNanoseconds: schedstat.count > 1 ? Int(schedstat[1]) ?? 0 : 0)
         }
     }
 
@@ -137,5 +142,18 @@ struct ProcessSample {
             return line.dropFirst(label.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) }
         }
         return nil
+    }
+}
+
+/// The bench process and, when it is known, the broker, sampled together.
+struct LoadSample {
+    var bench: ProcessSample?
+    var broker: ProcessSample?
+    var brokerPID: pid_t?
+
+    init(brokerPID: pid_t?) {
+        self.brokerPID = brokerPID
+        bench = ProcessSample(pid: getpid())
+        broker = brokerPID.flatMap { ProcessSample(pid: $0) }
     }
 }

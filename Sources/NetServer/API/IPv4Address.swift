@@ -51,6 +51,28 @@ public struct IPv4Address: Hashable, Sendable, LosslessStringConvertible {
 
     /// The dotted quad, such as `192.168.1.23`.
     public var description: String {
-        octets.map { String($0) }.joined(separator: ".")
+        // Written in place: at most 15 bytes, which Swift keeps inline without allocating.
+        // The gateway formats five addresses per Wi-Fi update, so this is on its hot path.
+        String(unsafeUninitializedCapacity: 15) { buffer in
+            var count = 0
+            for shift in stride(from: 24, through: 0, by: -8) {
+                if shift < 24 {
+                    buffer[count] = UInt8(ascii: ".")
+                    count += 1
+                }
+                let octet = UInt8(truncatingIfNeeded: value >> UInt32(shift))
+                if octet >= 100 {
+                    buffer[count] = UInt8(ascii: "0") + octet / 100
+                    count += 1
+                }
+                if octet >= 10 {
+                    buffer[count] = UInt8(ascii: "0") + octet / 10 % 10
+                    count += 1
+                }
+                buffer[count] = UInt8(ascii: "0") + octet % 10
+                count += 1
+            }
+            return count
+        }
     }
 }

@@ -47,10 +47,20 @@ public struct MACAddress: Hashable, Sendable, LosslessStringConvertible {
 
     /// Lower-case, colon-separated hex, such as `02:00:5e:10:00:01`.
     public var description: String {
-        octets.map { octet in
-            let hex = String(octet, radix: 16)
-            return octet < 0x10 ? "0" + hex : hex
-        }.joined(separator: ":")
+        // Written in place, as the gateway formats it for every Wi-Fi update.
+        String(unsafeUninitializedCapacity: 17) { buffer in
+            for index in 0..<6 {
+                let octet = UInt8(truncatingIfNeeded: value >> UInt64(8 * (5 - index)))
+                if index > 0 { buffer[3 * index - 1] = UInt8(ascii: ":") }
+                buffer[3 * index] = Self.lowercaseHexDigit(octet >> 4)
+                buffer[3 * index + 1] = Self.lowercaseHexDigit(octet & 0x0F)
+            }
+            return 17
+        }
+    }
+
+    private static func lowercaseHexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     private static func hexValue(_ digit: UInt8) -> UInt8? {

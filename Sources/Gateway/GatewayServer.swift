@@ -151,22 +151,24 @@ public final class GatewayServer: @unchecked Sendable {
         state.lastStatus = WlanStatus(ipc)
         state.lastStatusAt = .now
         state.bouncerIgnored = worker?.bouncerIgnored ?? 0
-        guard let payload = state.wlanPayload() else { return }
+        // The bytes are written straight from the status: building a JSONValue and
+        // serializing it cost about as much again as the rest of the update (BENCHMARKS.md).
+        guard let payload = state.wlanPayloadBytes() else { return }
         if publish(topics.wlanState, payload, retain: true) {
             state.updatesPublished += 1
         } else {
             state.updatesDropped += 1
         }
-        if watchFeed.hasWatchers {
+        if watchFeed.hasWatchers, let document = state.wlanPayload() {
             watchFeed.post(
                 seq: state.updatesReceived,
-                line: ControlProtocol.line(ControlProtocol.event("wlan", [("data", payload)])))
+                line: ControlProtocol.line(ControlProtocol.event("wlan", [("data", document)])))
         }
     }
 
     @discardableResult
     private func publishWlanState() -> Bool {
-        guard let payload = state.wlanPayload() else { return false }
+        guard let payload = state.wlanPayloadBytes() else { return false }
         return publish(topics.wlanState, payload, retain: true)
     }
 
@@ -230,13 +232,19 @@ public final class GatewayServer: @unchecked Sendable {
         publish(topics.health, state.healthPayload(), retain: true)
     }
 
+    /// Publishes `payload` serialized; see the byte form.
+    @discardableResult
+    private func publish(_ topic: String, _ payload: JSONValue, retain: Bool) -> Bool {
+        publish(topic, payload.serializedBytes, retain: retain)
+    }
+
     /// Publishes at QoS 1. While the broker is away nothing is queued (that would replay a
     /// stale burst on reconnect); the caller learns it was not published.
     @discardableResult
-    private func publish(_ topic: String, _ payload: JSONValue, retain: Bool) -> Bool {
+    private func publish(_ topic: String, _ payload: [UInt8], retain: Bool) -> Bool {
         guard state.mqttConnected else { return false }
         do {
-            try mqtt.publish(MQTTMessage(topic: topic, payload: payload.serializedBytes, qos: 1, retain: retain))
+            try mqtt.publish(MQTTMessage(topic: topic, payload: payload, qos: 1, retain: retain))
             state.published += 1
             return true
         } catch .notConnected {

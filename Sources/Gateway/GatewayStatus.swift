@@ -98,6 +98,11 @@ public struct GatewayStatus: Sendable, Hashable {
         lastStatus.map { WlanStatePayload.make($0, seq: updatesReceived, receivedAt: lastStatusAt ?? now) }
     }
 
+    /// The bytes of ``wlanPayload(now:)``, written directly: what every update publishes.
+    public func wlanPayloadBytes(now: WallClockTime = .now) -> [UInt8]? {
+        lastStatus.map { WlanStatePayload.bytes($0, seq: updatesReceived, receivedAt: lastStatusAt ?? now) }
+    }
+
     /// The `data` of a `status` response, on the control topic and the control socket alike.
     /// Its field names are a stable interface (`gatewayctl status --json` prints it).
     public func statusData(configuration: GatewayConfiguration, now: WallClockTime = .now) -> JSONValue {

@@ -19,17 +19,52 @@ public struct WallClockTime: Sendable, Hashable {
 
     /// ISO 8601 in UTC with milliseconds, as in `"2026-11-24T12:00:00.123Z"`.
     public var iso8601: String {
-        var seconds = time_t(millisecondsSinceEpoch / 1000)
-        let milliseconds = Int(millisecondsSinceEpoch % 1000)
+        // Floor division, so that a time before 1970 still has milliseconds 0...999.
+        let wholeSeconds = millisecondsSinceEpoch >= 0 || millisecondsSinceEpoch % 1000 == 0
+            ? millisecondsSinceEpoch / 1000 : millisecondsSinceEpoch / 1000 - 1
+        let milliseconds = Int(millisecondsSinceEpoch - wholeSeconds * 1000)
+        var seconds = time_t(wholeSeconds)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))"
-            + "T\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
-            + ".\(pad(milliseconds, 3))Z"
-    }
-
-    private func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        // Written in place (it is in every Wi-Fi update's payload): one allocation, no
+        // intermediate strings. 32 bytes hold any year time_t can reach.
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            var count = 0
+            func put(_ byte: UInt8) {
+                buffer[count] = byte
+                count += 1
+            }
+            func put(_ value: Int, width: Int) {
+                if value < 0 { put(UInt8(ascii: "-")) }
+                var length = 1
+                var power: UInt = 10
+                while length < 20, value.magnitude >= power {
+                    length += 1
+                    power = power &* 10
+                }
+                length = max(length, width)
+                var rest = value.magnitude
+                for position in stride(from: count + length - 1, through: count, by: -1) {
+                    buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+                count += length
+            }
+            put(Int(parts.tm_year) + 1900, width: 4)
+            put(UInt8(ascii: "-"))
+            put(Int(parts.tm_mon) + 1, width: 2)
+            put(UInt8(ascii: "-"))
+            put(Int(parts.tm_mday), width: 2)
+            put(UInt8(ascii: "T"))
+            put(Int(parts.tm_hour), width: 2)
+            put(UInt8(ascii: ":"))
+            put(Int(parts.tm_min), width: 2)
+            put(UInt8(ascii: ":"))
+            put(Int(parts.tm_sec), width: 2)
+            put(UInt8(ascii: "."))
+            put(milliseconds, width: 3)
+            put(UInt8(ascii: "Z"))
+            return count
+        }
     }
 }

@@ -85,7 +85,11 @@ extension MQTTConfiguration {
     static func publishTopicProblem(_ topic: String) -> String? {
         if topic.isEmpty { return "is empty" }
         if let problem = mqttStringProblem(topic) { return problem }
-        if topic.contains(where: { $0 == "+" || $0 == "#" }) { return "\"\(topic)\" contains a wildcard (+ or #)" }
+        // Bytes, not Characters: checked on every publish, and grapheme breaking costs more
+        // than libmosquitto's own work for the message.
+        if topic.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }) {
+            return "\"\(topic)\" contains a wildcard (+ or #)"
+        }
         return nil
     }
 }

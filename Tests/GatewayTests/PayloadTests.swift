@@ -2,6 +2,7 @@ import Gateway
 import GatewayJSON
 import NetServer
 import Testing
+import XousIPC
 
 @Suite("The <base>/wlan/state payload")
 struct PayloadTests {
@@ -24,6 +25,51 @@ struct PayloadTests {
             "gateway":"192.168.1.1","netmask":"255.255.255.0","dns1":"192.168.1.1","dns2":"0.0.0.0"},\
             "seq":17,"received_at":"2026-11-24T12:00:00.123Z"}
             """)
+    }
+
+    @Test("publishes exactly those bytes, written without building a document first")
+    func publishedBytesAreTheContractDocument() {
+        let receivedAt = WallClockTime(millisecondsSinceEpoch: 1_795_521_600_123)
+        let bytes = WlanStatePayload.bytes(Self.connected, seq: 17, receivedAt: receivedAt)
+        #expect(bytes == WlanStatePayload.make(Self.connected, seq: 17, receivedAt: receivedAt).serializedBytes)
+        #expect(String(decoding: bytes, as: UTF8.self).hasPrefix(#"{"link_state":"connected","link_state_code":6,"#))
+    }
+
+    @Test("is valid JSON carrying every field as given, for 3,000 random statuses and hostile SSIDs")
+    func randomStatusesRoundTrip() throws {
+        var random = SplitMix64(seed: 0x9a71_0ad5)
+        // Quotes, backslashes, control characters, non-ASCII and astral scalars: what a
+        // neighbour's access point may call itself.
+        let alphabet: [Unicode.Scalar] = ["\"", "\\", "\u{0}", "\n", "\u{1f}", "\u{7f}", "a", "Z", " ", "/", "é", "\u{2028}", "😀", "\u{10ffff}"]
+        func address() -> IPv4Address {
+            IPv4Address(UInt8.random(in: 0...255, using: &random), UInt8.random(in: 0...255, using: &random),
+                        UInt8.random(in: 0...255, using: &random), UInt8.random(in: 0...255, using: &random))
+        }
+        for round in 0..<3_000 {
+            var name = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 0...8, using: &random) { name.append(alphabet.randomElement(using: &random)!) }
+            let ssid = Bool.random(using: &random)
+                ? try SsidRecord(name: String(name), rssi: UInt8.random(in: 0...255, using: &random)) : nil
+            let mac = MACAddress(octets: (0..<6).map { _ in UInt8.random(in: 0...255, using: &random) })!
+            let status = WlanStatus(
+                ssid: ssid, linkState: LinkState.allCases.randomElement(using: &random)!,
+                ipv4: Ipv4Conf(dhcp: DhcpState.allCases.randomElement(using: &random)!, mac: mac, addr: address(),
+                               gateway: address(), mask: address(), dns1: address(), dns2: address()))
+            let seq = round == 0 ? Int.max : Int.random(in: 1...Int.max, using: &random)
+            let receivedAt = WallClockTime(millisecondsSinceEpoch: Int64.random(in: 0...4_102_444_800_000, using: &random))
+            let bytes = WlanStatePayload.bytes(status, seq: seq, receivedAt: receivedAt)
+            let document = try JSONParser.parse(bytes)
+            // Compact and escaped exactly as every other document the gateway serializes.
+            #expect(document.serializedBytes == bytes)
+            #expect(document["ssid"] == (ssid.map { .string($0.name) } ?? .null))
+            #expect(document["rssi_dbm"] == (ssid.map { .int($0.rssiDBm) } ?? .null))
+            #expect(document["link_state_code"]?.intValue == Int(status.linkState.rawValue))
+            #expect(document["ipv4"]?["mac"]?.stringValue == mac.description)
+            #expect(document["ipv4"]?["address"]?.stringValue.flatMap(IPv4Address.init) == status.ipv4.addr)
+            #expect(document["ipv4"]?["dns2"]?.stringValue.flatMap(IPv4Address.init) == status.ipv4.dns2)
+            #expect(document["seq"]?.intValue == seq)
+            #expect(document["received_at"]?.stringValue == receivedAt.iso8601)
+        }
     }
 
     @Test("has null ssid and rssi_dbm when the status has no SSID record")
@@ -68,6 +114,11 @@ struct PayloadTests {
         #expect(WallClockTime(millisecondsSinceEpoch: 0).iso8601 == "1970-01-01T00:00:00.000Z")
         #expect(WallClockTime(millisecondsSinceEpoch: 951_782_400_007).iso8601 == "2000-02-29T00:00:00.007Z")
         #expect(WallClockTime(millisecondsSinceEpoch: 1_795_521_600_123).iso8601 == "2026-11-24T12:00:00.123Z")
+        #expect(WallClockTime(millisecondsSinceEpoch: 1_795_564_799_999).iso8601 == "2026-11-24T23:59:59.999Z")
+        // A clock set before 1970 still gives milliseconds 0...999, and years past 9999 all their digits.
+        #expect(WallClockTime(millisecondsSinceEpoch: -1).iso8601 == "1969-12-31T23:59:59.999Z")
+        #expect(WallClockTime(millisecondsSinceEpoch: -1000).iso8601 == "1969-12-31T23:59:59.000Z")
+        #expect(WallClockTime(millisecondsSinceEpoch: 253_402_300_800_000).iso8601 == "10000-01-01T00:00:00.000Z")
     }
 }
 

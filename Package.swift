@@ -153,10 +153,12 @@ let package = Package(
             dependencies: ["GatewayConfig", "TestHarness", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        // Tests only: glibc's allocator statistics for the leak checks.
+        .systemLibrary(name: "CMallocInfo", path: "Tests/CMallocInfo"),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "GatewayControl", "GatewayJSON", "MQTT", "NetServer", "XousIPC", "TestHarness",
+                "CMallocInfo", "Gateway", "GatewayControl", "GatewayJSON", "MQTT", "NetServer", "XousIPC", "TestHarness",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],

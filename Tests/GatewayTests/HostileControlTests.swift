@@ -8,6 +8,7 @@ import MQTT
 import NetServer
 import TestHarness
 import Testing
+import CMallocInfo
 import XousIPC
 
 /// Anyone on the broker may write to the control topic. Whatever they write, gatewayd answers
@@ -20,7 +21,9 @@ struct HostileControlTests {
         private let lock = ConditionLock()
         private var count = 0
         private var connected = false
-        private var transactions: [String: Int] = [:]
+        // Room for every transaction from the start, so that the table's growth is not
+        // counted as the gateway's.
+        private var transactions = [String: Int](minimumCapacity: 12_000)
         private var unparsable = 0
 
         var responses: Int { lock.withLock { count } }
@@ -48,18 +51,13 @@ struct HostileControlTests {
         }.sorted()
     }
 
-    /// Anonymous resident memory (heap and stacks; code pages touched for the first time are
-    /// file-backed and no leak) after handing freed heap back to the system (`malloc_trim`, looked up
-    /// at run time as Swift's Glibc module does not declare it): what is left is memory in
-    /// use, not what malloc keeps from the megabyte payloads for later.
-    static func residentKiB() -> Int {
-        typealias Trim = @convention(c) (Int) -> Int32
-        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
-            _ = unsafeBitCast(symbol, to: Trim.self)(0)
-        }
-        let status = readTextFile("/proc/self/status")
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }) else { return 0 }
-        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    /// Bytes the allocator has handed out and not had back, in all its arenas and mmapped
+    /// chunks (glibc's `mallinfo2`), in KiB. Unlike resident memory, this does not move when
+    /// malloc keeps freed memory for later or gives a new thread an arena of its own, so what
+    /// it gains over many requests is what they left allocated.
+    static func heapInUseKiB() -> Int {
+        let info = mallinfo2()
+        return (info.uordblks + info.hblkhd) / 1024
     }
 
     /// 10,000 payloads of every hostile kind, the same on every run.
@@ -141,13 +139,20 @@ struct HostileControlTests {
         let servers = rig.kernel.serverCount
         let gatewaySlots = rig.gateway.process.connectionCount
         let netSlots = net.process.connectionCount
-        let resident = Self.residentKiB()
+        let inUse = Self.heapInUseKiB()
 
-        try send(2_000..<12_000)
+        // In two halves, heap in use read after each: a leak grows both alike.
+        try send(2_000..<7_000)
+        #expect(eventually(timeout: 60) { counter.responses >= 7_001 }, "\(counter.responses) responses")
+        pause(0.3)
+        let inUseHalfway = Self.heapInUseKiB()
+        try send(7_000..<12_000)
         try client.publish(MQTTMessage(topic: base + "/control", string: "subscribe", qos: 1, retain: false))
         // 12,000 payloads and the two subscribes.
         #expect(eventually(timeout: 60) { counter.responses >= 12_002 }, "\(counter.responses) responses")
         pause(0.5)
+        // Read before the checks below build their own sets of transactions.
+        let inUseAtEnd = Self.heapInUseKiB()
 
         // Each request answered exactly once, every response a {"status":…} document, and every
         // transaction of a request that had one echoed once.
@@ -170,8 +175,11 @@ struct HostileControlTests {
         #expect(rig.kernel.serverCount == servers)
         #expect(rig.gateway.process.connectionCount == gatewaySlots)
         #expect(eventually(timeout: 5) { net.process.connectionCount == netSlots })
-        // A leak of 200 bytes per request would be 2 MB here.
-        let grown = Self.residentKiB() - resident
-        #expect(grown < 2048, "resident memory grew by \(grown) KiB over 10,000 hostile requests")
+        // A leak of 30 bytes per request would be about 146 KiB in each half; the gateway leaves
+        // less than 20 KiB (between -52 and +17 in five runs).
+        let grown = (first: inUseHalfway - inUse, second: inUseAtEnd - inUseHalfway)
+        #expect(grown.first < 128 && grown.second < 128,
+                "heap in use grew by \(grown.first) and \(grown.second) KiB over two halves of 5,000 hostile requests")
+        print("HostileControlTests: heap in use grew by \(grown.first) and \(grown.second) KiB over the two halves")
     }
 }

@@ -12,7 +12,9 @@ struct Options {
     /// Updates per end-to-end throughput run.
     var flood = 20_000
     /// Gateway and baseline throughput runs, alternating; the median ratio is the figure.
-    var rounds = 5
+    /// Nine, because single rounds on a two-vCPU VM spread from 0.66 to 1.22 (BENCHMARKS.md):
+    /// the median of five still landed on a bad stretch now and then.
+    var rounds = 9
     /// Updates that may be on their way at once in a throughput run.
     var window = 1_000
     /// Updates of the IPC throughput run with one subscriber.

@@ -21,8 +21,7 @@ final class SubscriberPusher: @unchecked Sendable {
     private let statistics: NetStatistics
     private let logger: Logger
     private let lock = ConditionLock()
-    private var outbox: [WlanStatusIpc] = []
-    private var outboxHead = 0
+    private var outbox = OutboxQueue<WlanStatusIpc>()
     private var stopping = false
     /// The pusher thread holds an update it has not finished sending: a direct send now would
     /// overtake it.
@@ -46,7 +45,7 @@ final class SubscriberPusher: @unchecked Sendable {
     /// else queues it for the pusher thread; never blocks. Only the connection manager's thread
     /// calls this (and `enqueue`), so nothing can be queued between the check and the send.
     func deliver(_ status: WlanStatusIpc) {
-        let direct = lock.withLock { outboxHead == outbox.count && !pusherSending && !stopping }
+        let direct = lock.withLock { outbox.isEmpty && !pusherSending && !stopping }
         if direct {
             do throws(XousError) {
                 try process.tryMove(cid, id: WifiStateCallback.update.rawValue, Buffer(encoding: status))
@@ -62,8 +61,8 @@ final class SubscriberPusher: @unchecked Sendable {
     /// Queues `status` for the pusher thread; never blocks.
     func enqueue(_ status: WlanStatusIpc) {
         lock.withLock {
-            if outbox.count - outboxHead >= SubscriberPusher.outboxCapacity {
-                outboxHead += 1
+            if outbox.count >= SubscriberPusher.outboxCapacity {
+                outbox.dropFirst()
                 statistics.record(.outboxOverflow)
             }
             outbox.append(status)
@@ -84,16 +83,10 @@ final class SubscriberPusher: @unchecked Sendable {
     private func next() -> WlanStatusIpc? {
         lock.withLock {
             pusherSending = false
-            while outboxHead == outbox.count && !stopping { lock.wait() }
+            while outbox.isEmpty && !stopping { lock.wait() }
             if stopping { return nil }
             pusherSending = true
-            let status = outbox[outboxHead]
-            outboxHead += 1
-            if outboxHead == outbox.count {
-                outbox.removeAll(keepingCapacity: true)
-                outboxHead = 0
-            }
-            return status
+            return outbox.popFirst()
         }
     }
 

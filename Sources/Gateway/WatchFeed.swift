@@ -81,10 +81,16 @@ final class WatchFeed: Sendable {
     }
 
     /// Called by the socket thread when the pipe is readable, before reading the ring.
+    ///
+    /// The pipe is emptied first and the flag cleared after. The other way round, a poke
+    /// between the two wrote a byte that the draining then swallowed while its flag stayed
+    /// set: no later post wrote again, and watchers heard nothing more, for good. Now a post
+    /// that finds the flag still set is one whose event the ring read after this call sees
+    /// (the exchange reads that post's own exchange, so its append is visible).
     func acknowledge() {
-        poked.store(false, ordering: .releasing)
         var sink = [UInt8](repeating: 0, count: 64)
         while read(readFD, &sink, sink.count) > 0 {}
+        _ = poked.exchange(false, ordering: .acquiringAndReleasing)
     }
 
     /// The events at `cursor` and after, and how many of those fell out of the ring.

@@ -318,9 +318,16 @@ struct ControlSocketTests {
         let observer = try Observer(broker: setup.broker)
         let stuck = try RawControlClient(setup.gateway.controlSocket)
         try stuck.send("watch\n")
+        // The greeting and the watch's answer (a few hundred bytes; reading them changes
+        // nothing about the stall that follows): a watch that failed would stall nothing.
+        let hello = stuck.nextDocument(timeout: 5)
+        let answer = stuck.nextDocument(timeout: 5)
+        #expect(hello?["protocol"] != nil, "\(hello?.serialized ?? "nothing")")
+        #expect(answer?["status"]?.stringValue == "ok", "\(answer?.serialized ?? "nothing")")
         let published = observer.payloads(wlanState).count
         // A thousand updates of about 400 bytes overflow the socket buffer and the 256 KB allowance.
-        #expect(eventually(timeout: 20) { setup.gateway.log.contains("Control socket closed a client that stopped reading") })
+        #expect(eventually(timeout: 20) { setup.gateway.log.contains("Control socket closed a client that stopped reading") },
+                "\(setup.ctl.status()?.serialized ?? "no status")\n\(setup.gateway.log.suffix(3000))")
         #expect(observer.waitFor(wlanState, count: published + 1000, timeout: 20), "the gateway slowed down")
         // What was sent before the cut is readable, then the stream ends.
         var lines = 0

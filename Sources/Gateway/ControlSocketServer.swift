@@ -158,6 +158,11 @@ public final class ControlSocketServer: @unchecked Sendable {
             if sent > 0, sent == output.count {
                 output.removeAll(keepingCapacity: true)
                 sent = 0
+            } else if sent >= 64 * 1024, sent * 2 >= output.count {
+                // A watcher that keeps up but never quite catches up would otherwise keep
+                // every event ever sent to it: drop the sent prefix once it is half the buffer.
+                output.removeFirst(sent)
+                sent = 0
             }
             output.append(contentsOf: line)
         }

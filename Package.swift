@@ -38,6 +38,8 @@ let package = Package(
             dependencies: ["NetServer", "XousIPC", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // glibc's allocator statistics, for the leak checks of the tests and the soak.
+        .systemLibrary(name: "CMallocInfo"),
         .systemLibrary(
             name: "CMosquitto",
             pkgConfig: "libmosquitto",
@@ -98,7 +100,7 @@ let package = Package(
         // Issue 7's measurements: end-to-end, IPC, idle and start-up figures against a real broker.
         .executableTarget(
             name: "gateway-bench",
-            dependencies: ["BrokerProcess", "Gateway", "MQTT", "NetServer", "XousIPC", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BrokerProcess", "CMallocInfo", "Gateway", "MQTT", "NetServer", "XousIPC", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // Fuzz targets (scripts/fuzz): libFuzzer entry points built with -sanitize=fuzzer and
@@ -153,8 +155,6 @@ let package = Package(
             dependencies: ["GatewayConfig", "TestHarness", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
-        // Tests only: glibc's allocator statistics for the leak checks.
-        .systemLibrary(name: "CMallocInfo", path: "Tests/CMallocInfo"),
         .testTarget(
             name: "GatewayTests",
             dependencies: [

@@ -566,8 +566,5 @@ func siblingExecutable(_ name: String) -> String {
     return String(path[..<slash]) + "/" + name
 }
 
-/// Bytes malloc has handed out and not had back, in all arenas and mmapped chunks, in KiB.
-func heapInUseKiB() -> Int {
-    let info = mallinfo2()
-    return (info.uordblks + info.hblkhd) / 1024
-}
+/// Heap in use, KiB (see `gatewayd_heap_in_use_bytes`).
+func heapInUseKiB() -> Int { gatewayd_heap_in_use_bytes() / 1024 }

@@ -51,14 +51,8 @@ struct HostileControlTests {
         }.sorted()
     }
 
-    /// Bytes the allocator has handed out and not had back, in all its arenas and mmapped
-    /// chunks (glibc's `mallinfo2`), in KiB. Unlike resident memory, this does not move when
-    /// malloc keeps freed memory for later or gives a new thread an arena of its own, so what
-    /// it gains over many requests is what they left allocated.
-    static func heapInUseKiB() -> Int {
-        let info = mallinfo2()
-        return (info.uordblks + info.hblkhd) / 1024
-    }
+    /// Heap in use, KiB (see `gatewayd_heap_in_use_bytes`).
+    static func heapInUseKiB() -> Int { gatewayd_heap_in_use_bytes() / 1024 }
 
     /// 10,000 payloads of every hostile kind, the same on every run.
     static func payloads(count: Int) -> [(payload: [UInt8], transaction: String?)] {

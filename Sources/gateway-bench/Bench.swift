@@ -192,7 +192,7 @@ struct Bench {
         let result = log.result
         let rate = Double(result.received) / (Double(result.lastArrival &- start) / 1e9)
         if reported {
-            addSwitches(since: before, updates: result.received, key: key)
+            addThreadCosts(since: before, updates: result.received, key: key)
             report.add("end-to-end", "\(name) throughput", format(rate, 0) + " updates/s")
             report.value(key, rate, decimals: 0)
         }
@@ -226,19 +226,21 @@ struct Bench {
     /// Context switches and CPU time per update of this process's threads (and the broker's,
     /// when `before` has it) since `before`, by thread name (numbered names such as net-push-5
     /// counted together): which hand-offs an update costs, and who pays for it.
-    private func addSwitches(since before: LoadSample, updates: Int, key: String) {
+    private func addThreadCosts(since before: LoadSample, updates: Int, key: String) {
         guard let benchBefore = before.bench, let after = ProcessSample(pid: getpid()), updates > 0 else { return }
         var byName = Self.threadDeltas(from: benchBefore, to: after, prefix: "")
         if let brokerBefore = before.broker, let pid = before.brokerPID, let brokerAfter = ProcessSample(pid: pid) {
             byName.merge(Self.threadDeltas(from: brokerBefore, to: brokerAfter, prefix: "broker:")) { first, _ in first }
         }
         // Voluntary (the thread parked) and involuntary (preempted) apart: they have other causes.
-        let busy = byName.map { (name: $0.key, counts: $0.value, all: $0.value.voluntary + $0.value.involuntary) }
+        // Switches are counted for our own threads only; the broker's show in its CPU time.
+        let busy = byName.filter { !$0.key.hasPrefix("broker:") }
+            .map { (name: $0.key, counts: $0.value, all: $0.value.voluntary + $0.value.involuntary) }
             .filter { $0.all > 0 }.sorted { $0.all > $1.all }
-        let total = busy.filter { !$0.name.hasPrefix("broker:") }.reduce(0) { $0 + $1.all }
+        let total = busy.reduce(0) { $0 + $1.all }
         let perUpdate = { (count: Int) in format(Double(count) / Double(updates), 2) }
         report.value(key + "_switches_per_update", Double(total) / Double(updates), decimals: 2)
-        report.note("\(key): context switches per update (voluntary + involuntary): " + busy.filter { !$0.name.hasPrefix("broker:") }.map {
+        report.note("\(key): context switches per update (voluntary + involuntary): " + busy.map {
             "\($0.name) \(perUpdate($0.all)) (\(perUpdate($0.counts.voluntary)) + \(perUpdate($0.counts.involuntary)))"
         }.joined(separator: ", ") + " (total \(perUpdate(total)))")
         // schedstat: what each thread ran, and how long it was runnable with no CPU to run on.
@@ -287,7 +289,7 @@ struct Bench {
             report.add("ipc", "bounce (1 subscriber) CPU per paced update", format(perUpdate, 1) + " us")
             report.value("ipc_paced_cpu_us_per_update", perUpdate)
         }
-        addSwitches(since: pacedBefore, updates: options.updates, key: "ipc_paced")
+        addThreadCosts(since: pacedBefore, updates: options.updates, key: "ipc_paced")
         let summary = LatencySummary(nanoseconds: latencies(sent: sent, arrivals: logs[0].result.arrivals))
         addLatency("ipc", "bounce (1 subscriber)", summary, key: "ipc")
         addLosses("ipc", "bounce latency", sent: options.updates, logs[0].result, key: "ipc_latency")
@@ -302,7 +304,7 @@ struct Bench {
             let start = windowed(count: options.ipcUpdates, window: 2 * options.window, logs: logs) { rig.source.emit(benchStatus($0)) }
             _ = logs[0].wait(for: options.ipcUpdates)
             let result = logs[0].result
-            if round == max(1, options.rounds) { addSwitches(since: before, updates: result.received, key: "ipc_throughput") }
+            if round == max(1, options.rounds) { addThreadCosts(since: before, updates: result.received, key: "ipc_throughput") }
             rates.append(Double(result.received) / (Double(result.lastArrival &- start) / 1e9))
             lost += options.ipcUpdates - result.received
             outOfOrder += result.outOfOrder

@@ -23,112 +23,122 @@ enum GatewayOpcode: MessageID {
     case controlSocketRejected = 9
 }
 
-/// A control socket request as it reaches the main server: one byte, the command. The
-/// caller's id stays with the socket thread; only what the main server needs crosses.
-struct ControlSocketCall: WireCodable {
+/// A control socket request as it reaches the main server: the command, archived as a
+/// one-byte rkyv enum tag. The caller's id stays with the socket thread; only what the main
+/// server needs crosses.
+struct ControlSocketCall: Archivable {
+    private static let commands: [ControlCommand] = [.status, .subscribe, .unsubscribe]
+    private static let layout = ArchivedEnum(variants: commands.map { _ in [] })
+
     let command: ControlCommand
 
     init(_ command: ControlCommand) { self.command = command }
 
-    func encode(to writer: inout WireWriter) {
-        writer.write(UInt8(Self.codes.firstIndex(of: command)! + 1))
+    static var archivedLayout: ArchivedLayout { layout.layout }
+
+    func archive(at position: Int, into writer: inout ArchiveWriter) {
+        writer.store(UInt8(Self.commands.firstIndex(of: command)!), at: position)
     }
 
-    init(from reader: inout WireReader) throws(WireError) {
-        let code = Int(try reader.readUInt8("command"))
-        guard code >= 1, code <= Self.codes.count else { throw .invalidValue(field: "command", value: UInt64(code)) }
-        command = Self.codes[code - 1]
+    init(archivedAt position: Int, in reader: ArchiveReader) throws(WireError) {
+        command = Self.commands[try Self.layout.tag(at: position, in: reader, "command")]
     }
-
-    private static let codes: [ControlCommand] = [.status, .subscribe, .unsubscribe]
 }
 
-/// The main server's answer, written over the call: `u8` 1 ok / 0 error, `u32` length, then
+/// The main server's answer, written over the call: `{ ok: bool, body: Vec<u8> }`, the body
 /// the `data` JSON (ok) or the error message (UTF-8).
-struct ControlSocketReply: WireCodable {
+struct ControlSocketReply: Archivable {
     /// Two pages: a status document is about 1.5 KB, with room for a long SSID and error.
     static let bufferBytes = 2 * Buffer.pageSize
+    private static let fields = ArchivedStruct(Bool.archivedLayout, [UInt8].archivedLayout)
 
     let ok: Bool
     let body: [UInt8]
-
-    func encode(to writer: inout WireWriter) {
-        writer.write(UInt8(ok ? 1 : 0))
-        writer.write(UInt32(body.count))
-        writer.write(contentsOf: body)
-    }
 
     init(ok: Bool, body: [UInt8]) {
         self.ok = ok
         self.body = body
     }
 
-    init(from reader: inout WireReader) throws(WireError) {
-        let flag = try reader.readUInt8("ok")
-        guard flag <= 1 else { throw .invalidValue(field: "ok", value: UInt64(flag)) }
-        ok = flag == 1
-        let length = Int(try reader.readUInt32("body.length"))
-        guard length <= Self.bufferBytes else { throw .tooLong(field: "body", maximum: Self.bufferBytes, actual: length) }
-        body = Array(try reader.readBytes(length, "body"))
+    static var archivedLayout: ArchivedLayout { fields.layout }
+
+    func archiveOutOfLine(into writer: inout ArchiveWriter) { body.archiveOutOfLine(into: &writer) }
+
+    func archive(at position: Int, into writer: inout ArchiveWriter) {
+        ok.archive(at: position + Self.fields.offsets[0], into: &writer)
+        body.archive(at: position + Self.fields.offsets[1], into: &writer)
+    }
+
+    init(archivedAt position: Int, in reader: ArchiveReader) throws(WireError) {
+        ok = try Bool(archivedAt: position + Self.fields.offsets[0], in: reader)
+        body = try [UInt8](
+            archivedAt: position + Self.fields.offsets[1], in: reader, maxCount: Self.bufferBytes, field: "body")
     }
 }
 
 /// A message that arrived on a subscribed topic, as it crosses from libmosquitto's thread to
-/// the main server: `u16` topic length, topic, `u32` original payload length, `u32` carried
-/// length, carried payload. Only the first `maxCarried` bytes travel; the original length lets
-/// the main server refuse an oversized request without anyone copying a megabyte around.
-struct InboundMQTTMessage: WireCodable {
+/// the main server: `{ topic: String, original_length: u32, payload: Vec<u8> }`. Only the
+/// first `maxCarried` bytes travel; the original length lets the main server refuse an
+/// oversized request without anyone copying a megabyte around.
+struct InboundMQTTMessage: Archivable {
     static let maxCarried = 2048
     static let maxTopic = 1024
+    private static let fields = ArchivedStruct(String.archivedLayout, UInt32.archivedLayout, [UInt8].archivedLayout)
 
     let topic: String
     let originalLength: Int
     let payload: [UInt8]
 
     init(topic: String, payload: [UInt8]) {
-        self.topic = String(decoding: topic.utf8.prefix(Self.maxTopic), as: UTF8.self)
+        self.topic = topic.prefix(utf8Bytes: Self.maxTopic)
         originalLength = payload.count
         self.payload = Array(payload.prefix(Self.maxCarried))
     }
 
-    func encode(to writer: inout WireWriter) {
-        writer.write(UInt16(topic.utf8.count))
-        writer.write(contentsOf: topic.utf8)
-        writer.write(UInt32(clamping: originalLength))
-        writer.write(UInt32(payload.count))
-        writer.write(contentsOf: payload)
+    static var archivedLayout: ArchivedLayout { fields.layout }
+
+    func archiveOutOfLine(into writer: inout ArchiveWriter) {
+        topic.archiveOutOfLine(into: &writer)
+        payload.archiveOutOfLine(into: &writer)
     }
 
-    init(from reader: inout WireReader) throws(WireError) {
-        let topicLength = Int(try reader.readUInt16("topic.length"))
-        guard topicLength <= Self.maxTopic else {
-            throw .tooLong(field: "topic", maximum: Self.maxTopic, actual: topicLength)
-        }
-        topic = String(decoding: try reader.readBytes(topicLength, "topic"), as: UTF8.self)
-        originalLength = Int(try reader.readUInt32("payload.original_length"))
-        let carried = Int(try reader.readUInt32("payload.length"))
-        guard carried <= Self.maxCarried, carried <= originalLength else {
-            throw .tooLong(field: "payload", maximum: Self.maxCarried, actual: carried)
-        }
-        payload = Array(try reader.readBytes(carried, "payload"))
+    func archive(at position: Int, into writer: inout ArchiveWriter) {
+        topic.archive(at: position + Self.fields.offsets[0], into: &writer)
+        UInt32(clamping: originalLength).archive(at: position + Self.fields.offsets[1], into: &writer)
+        payload.archive(at: position + Self.fields.offsets[2], into: &writer)
+    }
+
+    init(archivedAt position: Int, in reader: ArchiveReader) throws(WireError) {
+        topic = try String(
+            archivedAt: position + Self.fields.offsets[0], in: reader, maxBytes: Self.maxTopic, field: "topic")
+        originalLength = Int(try reader.uint32(at: position + Self.fields.offsets[1], "original_length"))
+        payload = try [UInt8](
+            archivedAt: position + Self.fields.offsets[2], in: reader,
+            maxCount: min(Self.maxCarried, originalLength), field: "payload")
     }
 }
 
-/// A short text (a disconnect reason): `u16` length then UTF-8, at most 1024 bytes.
-struct TextMessage: WireCodable {
+/// A short text (a disconnect reason): an archived `String` of at most 1024 bytes.
+struct TextMessage: Archivable {
     static let maxBytes = 1024
     let text: String
 
-    init(_ text: String) { self.text = String(decoding: text.utf8.prefix(Self.maxBytes), as: UTF8.self) }
+    init(_ text: String) { self.text = text.prefix(utf8Bytes: Self.maxBytes) }
 
-    func encode(to writer: inout WireWriter) {
-        writer.write(UInt16(text.utf8.count))
-        writer.write(contentsOf: text.utf8)
+    static var archivedLayout: ArchivedLayout { String.archivedLayout }
+    func archiveOutOfLine(into writer: inout ArchiveWriter) { text.archiveOutOfLine(into: &writer) }
+    func archive(at position: Int, into writer: inout ArchiveWriter) { text.archive(at: position, into: &writer) }
+    init(archivedAt position: Int, in reader: ArchiveReader) throws(WireError) {
+        text = try String(archivedAt: position, in: reader, maxBytes: Self.maxBytes, field: "text")
     }
+}
 
-    init(from reader: inout WireReader) throws(WireError) {
-        let length = Int(try reader.readUInt16("text.length"))
-        guard length <= Self.maxBytes else { throw .tooLong(field: "text", maximum: Self.maxBytes, actual: length) }
-        text = String(decoding: try reader.readBytes(length, "text"), as: UTF8.self)
+extension String {
+    /// At most `count` bytes of this string's UTF-8, cut at a character boundary.
+    func prefix(utf8Bytes count: Int) -> String {
+        guard utf8.count > count else { return self }
+        var end = utf8.index(utf8.startIndex, offsetBy: count)
+        while end > utf8.startIndex, UTF8.isContinuation(utf8[end]) { end = utf8.index(before: end) }
+        return String(decoding: utf8[..<end], as: UTF8.self)
     }
 }

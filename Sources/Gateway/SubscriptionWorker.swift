@@ -12,11 +12,12 @@ import XousIPC
 /// Scalar `subscriptionResult`) when the handshake is done.
 ///
 /// The net server never tells a subscriber that it lost its subscriber table: on Xous it only
-/// logs a failed push, and a Move carries no error back. So the worker looks for itself: on
-/// every health tick it sends the net server the cheapest call it answers (`GetIpv4Config`),
-/// and any call that fails with `ServerNotFound` means the net server it subscribed to went
-/// away, even if another has registered since (its going away cleared this process's
-/// connection). Then the worker tears the bouncer down, reports `netServerLost`, and waits on a
+/// logs a failed push, and a Move carries no error back. So the worker looks for itself: the
+/// manager's watch (a call the net server holds while subscribed, which the kernel answers when
+/// the net server's process ends) asks it to check at once, and on every health tick it sends
+/// the net server the cheapest call it answers (`GetIpv4Config`). Any call that fails with
+/// `ServerNotFound` means the net server it subscribed to went away, even if another has
+/// registered since (its going away cleared or tombstoned this process's connection). Then the worker tears the bouncer down, reports `netServerLost`, and waits on a
 /// thread of its own (`NetServerWait`, parked in the name server, no polling) for a net server
 /// to register; when one does it reports `netServerBack`, and the main server subscribes again.
 final class SubscriptionWorker: @unchecked Sendable {
@@ -24,7 +25,8 @@ final class SubscriptionWorker: @unchecked Sendable {
         case subscribe = 1
         case unsubscribe = 2
         case quit = 3
-        /// From the main server on each health tick: is the net server still the one we hold?
+        /// From the main server on each health tick, and from the manager's watch when the net
+        /// server went away: is the net server still the one we hold?
         case check = 4
         /// From the waiter thread: it is done waiting (a net server registered, or it failed).
         /// As a `subscriptionResult` to the main server: a net server is reachable again.
@@ -55,9 +57,9 @@ final class SubscriptionWorker: @unchecked Sendable {
         self.process = process
         self.mainCID = mainCID
         self.logger = logger
-        manager = try NetManager(process: process, logger: logger)
         sid = try process.createServer()
         cid = try process.connect(sid)
+        manager = try NetManager(process: process, lossNotification: (cid, Action.check.rawValue), logger: logger)
         thread = try XousThread(name: "gw-subscribe") { [self] in run() }
     }
 
@@ -210,7 +212,8 @@ final class NetServerWait: @unchecked Sendable {
         thread = try XousThread(name: "gw-net-wait", stackSize: 128 * 1024) { [self] in
             let result: Result<NetManager, XousError>
             do throws(XousError) {
-                result = .success(try NetManager(process: process, logger: logger))
+                let lossNotification = (notifyCID, SubscriptionWorker.Action.check.rawValue)
+                result = .success(try NetManager(process: process, lossNotification: lossNotification, logger: logger))
             } catch {
                 result = .failure(error)
             }

@@ -36,7 +36,7 @@ struct BouncerTests {
         ignored += 1
         var garbage = Buffer()
         garbage.withUnsafeMutableBytes { for index in 0..<$0.count { $0[index] = 0xA5 } }
-        garbage.used = WlanStatusIpc.encodedSize
+        garbage.used = WlanStatusIpc.archivedLayout.size
         try hostile.move(bouncer, id: WifiStateCallback.update.rawValue, garbage)
         ignored += 1
         var truncated = Buffer(encoding: valid)
@@ -171,12 +171,15 @@ struct HostileBouncerTests {
         var negative = Buffer(encoding: valid)
         negative.used = -1
         try hostile.move(bouncer, id: update, negative)
+        // Four pages whose last 48 bytes hold no valid Option tag (four zeroed pages would be
+        // an archive of the default state, which is well-formed).
         var huge = Buffer(byteCount: 4 * Buffer.pageSize)
+        huge.withUnsafeMutableBytes { for index in 0..<$0.count { $0[index] = 0xA5 } }
         huge.used = 4 * Buffer.pageSize
         try hostile.move(bouncer, id: update, huge)
         var garbage = Buffer()
         garbage.withUnsafeMutableBytes { for index in 0..<$0.count { $0[index] = 0xA5 } }
-        garbage.used = WlanStatusIpc.encodedSize
+        garbage.used = WlanStatusIpc.archivedLayout.size
         try hostile.move(bouncer, id: update, garbage)
         #expect(eventually { setup.statistics[.malformedUpdate] == 7 })
 

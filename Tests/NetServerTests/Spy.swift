@@ -40,6 +40,12 @@ final class NetServerSpy: @unchecked Sendable {
                 args: scalar.map { [$0.arg1, $0.arg2, $0.arg3, $0.arg4] } ?? [],
                 pages: pages, offset: envelope.offset)
             log.withLock { $0.append(record) }
+            // A forwarded WatchWifiStats would park the proxy's only thread until the
+            // subscription ends; it is answered 0 instead, which a manager takes as "no watch".
+            if envelope.id == NetOpcode.watchWifiStats.rawValue {
+                envelope.refuse()
+                continue
+            }
             try? envelope.forward(to: realCID, id: envelope.id)
         }
     }

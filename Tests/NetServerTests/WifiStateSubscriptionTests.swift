@@ -12,17 +12,21 @@ import XousIPC
         #expect(try WifiStateSubscription.decode(bytes) == subscription)
     }
 
-    @Test func roundTripsAndRefusesWrongLengths() async {
+    @Test func roundTripsAndRefusesShortOrMisalignedArchives() async {
         let words = Gen<UInt32>.value().array(of: 4)
-        await checkProperty(count: 3000, input: words, Gen<UInt32>.value(), Gen<UInt8>.value().array(of: 1...8)) { sid, opcode, extra in
+        await checkProperty(count: 3000, input: words, Gen<UInt32>.value(), Gen<Int>.value(in: 1...3)) { sid, opcode, extra in
             let subscription = WifiStateSubscription(sid: SID(array: sid)!, opcode: opcode)
             let bytes = subscription.encoded()
-            #expect(bytes.count == WifiStateSubscription.encodedSize)
+            #expect(bytes.count == 20)
             let decoded = try WifiStateSubscription.decode(bytes)
             #expect(decoded == subscription)
-            #expect(throws: WireError.trailingBytes(count: extra.count)) { try WifiStateSubscription.decode(bytes + extra) }
+            #expect(throws: WireError.misaligned(field: "WifiStateSubscription", position: extra, alignment: 4)) {
+                try WifiStateSubscription.decode(Array(repeating: 0, count: extra) + bytes)
+            }
             for length in 0..<bytes.count {
-                #expect(throws: WireError.self) { try WifiStateSubscription.decode(Array(bytes[..<length])) }
+                #expect(throws: WireError.truncated(field: "WifiStateSubscription", needed: 20, available: length)) {
+                    try WifiStateSubscription.decode(Array(bytes[..<length]))
+                }
             }
         }
     }

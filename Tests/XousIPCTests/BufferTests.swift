@@ -23,10 +23,13 @@ extension XousIPCSpec {
             #expect(Buffer().used == 0)
         }
 
-        @Test("Buffer(encoding:) puts the value's bytes first and sets used to their length")
+        @Test("Buffer(encoding:) puts the value's archive first, the root last, and sets used to its length")
         func encodingFillsThePage() throws {
             let encoded = Reading.sample.encoded()
             let buffer = Buffer(encoding: Reading.sample)
+            // "boiler °C" is 10 bytes: out of line, then two bytes of padding, then the root.
+            #expect(encoded.count == 10 + 2 + 16)
+            #expect(Array(encoded.prefix(10)) == Array("boiler °C".utf8))
             #expect(buffer.used == encoded.count)
             #expect(buffer.capacity == 4_096)
             let prefix = buffer.withUnsafeBytes { Array($0.prefix(encoded.count + 4)) }
@@ -35,11 +38,12 @@ extension XousIPCSpec {
             #expect(decoded == Reading.sample)
         }
 
-        /// A value whose layout is empty.
-        struct Nothing: WireCodable, Equatable {
+        /// A value whose archive is empty (a unit struct).
+        struct Nothing: Archivable, Equatable {
             init() {}
-            func encode(to writer: inout WireWriter) {}
-            init(from reader: inout WireReader) throws(WireError) {}
+            static var archivedLayout: ArchivedLayout { ArchivedLayout(size: 0, alignment: 1) }
+            func archive(at position: Int, into writer: inout ArchiveWriter) {}
+            init(archivedAt position: Int, in reader: ArchiveReader) throws(WireError) {}
         }
 
         @Test("a value that encodes to no bytes still gets one page, with nothing in use")
@@ -55,7 +59,8 @@ extension XousIPCSpec {
         func multiPageValue() throws {
             let blob = Blob(patternOf: 5_000)
             let buffer = Buffer(encoding: blob)
-            #expect(buffer.used == 5_004)
+            // The bytes out of line, then the 8-byte vector (its pointer and length) as the root.
+            #expect(buffer.used == 5_008)
             #expect(buffer.capacity == 8_192)
             let decoded = try buffer.decode(Blob.self)
             #expect(decoded == blob)
@@ -70,7 +75,7 @@ extension XousIPCSpec {
             let decoded = try buffer.decode(Reading.self)
             #expect(decoded == longer)
 
-            #expect(throws: WireError.doesNotFit(needed: 4_100, capacity: 4_096)) {
+            #expect(throws: WireError.doesNotFit(needed: 4_104, capacity: 4_096)) {
                 try buffer.replace(encoding: Blob(patternOf: 4_096))
             }
             #expect(buffer.used == longer.encoded().count)

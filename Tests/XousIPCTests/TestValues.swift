@@ -1,18 +1,16 @@
 import PropertyBased
 import XousIPC
 
-/// The small value the memory tests send: a sensor reading with a fixed little-endian layout.
+/// The small value the memory tests send: a sensor reading, archived as rkyv would archive
 ///
-///     u8  sensor
-///     u8  unit          0...3
-///     u16 flags
-///     u32 value
-///     u8  label length  0...24
-///     ... label         UTF-8, exactly `label length` bytes
+///     struct Reading { sensor: u8, unit: u8, flags: u16, value: u32, label: String }
 ///
-/// Its decoder is strict, so that exactly one byte sequence encodes each value.
-struct Reading: WireCodable, Equatable, CustomStringConvertible {
+/// (16 bytes of root, the label inline up to 8 bytes and out of line beyond). Its decoder also
+/// refuses a unit above 3 and a label over 24 bytes.
+struct Reading: Archivable, Equatable, CustomStringConvertible {
     static let maxLabelBytes = 24
+    private static let fields = ArchivedStruct(
+        UInt8.archivedLayout, UInt8.archivedLayout, UInt16.archivedLayout, UInt32.archivedLayout, String.archivedLayout)
 
     var sensor: UInt8
     var unit: UInt8
@@ -32,35 +30,34 @@ struct Reading: WireCodable, Equatable, CustomStringConvertible {
     /// The reading most tests send.
     static let sample = Reading(sensor: 7, unit: 2, flags: 0xA55A, value: 0xC0FF_EE01, label: "boiler °C")
 
-    func encode(to writer: inout WireWriter) {
-        writer.write(sensor)
-        writer.write(unit)
-        writer.write(flags)
-        writer.write(value)
-        writer.write(UInt8(label.utf8.count))
-        writer.write(contentsOf: label.utf8)
+    static var archivedLayout: ArchivedLayout { fields.layout }
+
+    func archiveOutOfLine(into writer: inout ArchiveWriter) { label.archiveOutOfLine(into: &writer) }
+
+    func archive(at position: Int, into writer: inout ArchiveWriter) {
+        let offsets = Self.fields.offsets
+        sensor.archive(at: position + offsets[0], into: &writer)
+        unit.archive(at: position + offsets[1], into: &writer)
+        flags.archive(at: position + offsets[2], into: &writer)
+        value.archive(at: position + offsets[3], into: &writer)
+        label.archive(at: position + offsets[4], into: &writer)
     }
 
-    init(from reader: inout WireReader) throws(WireError) {
-        sensor = try reader.readUInt8("sensor")
-        unit = try reader.readUInt8("unit")
+    init(archivedAt position: Int, in reader: ArchiveReader) throws(WireError) {
+        let offsets = Self.fields.offsets
+        sensor = try UInt8(archivedAt: position + offsets[0], in: reader)
+        unit = try UInt8(archivedAt: position + offsets[1], in: reader)
         guard unit <= 3 else { throw .invalidValue(field: "unit", value: UInt64(unit)) }
-        flags = try reader.readUInt16("flags")
-        value = try reader.readUInt32("value")
-        let length = Int(try reader.readUInt8("label.length"))
-        guard length <= Self.maxLabelBytes else {
-            throw .tooLong(field: "label", maximum: Self.maxLabelBytes, actual: length)
-        }
-        let bytes = try reader.readBytes(length, "label")
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw .invalidUTF8(field: "label") }
-        label = text
+        flags = try UInt16(archivedAt: position + offsets[2], in: reader)
+        value = try UInt32(archivedAt: position + offsets[3], in: reader)
+        label = try String(archivedAt: position + offsets[4], in: reader, maxBytes: Self.maxLabelBytes, field: "label")
     }
 
     var description: String { "Reading(\(sensor), \(unit), \(flags), \(value), \"\(label)\")" }
 }
 
-/// Opaque bytes behind a `u32` length: a value as large as a test needs (several pages).
-struct Blob: WireCodable, Equatable {
+/// Opaque bytes, archived as a `Vec<u8>`: a value as large as a test needs (several pages).
+struct Blob: Archivable, Equatable {
     var bytes: [UInt8]
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
@@ -68,14 +65,11 @@ struct Blob: WireCodable, Equatable {
     /// `count` bytes of a recognisable pattern.
     init(patternOf count: Int) { bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) } }
 
-    func encode(to writer: inout WireWriter) {
-        writer.write(UInt32(bytes.count))
-        writer.write(contentsOf: bytes)
-    }
-
-    init(from reader: inout WireReader) throws(WireError) {
-        let count = Int(try reader.readUInt32("blob.length"))
-        bytes = Array(try reader.readBytes(count, "blob"))
+    static var archivedLayout: ArchivedLayout { [UInt8].archivedLayout }
+    func archiveOutOfLine(into writer: inout ArchiveWriter) { bytes.archiveOutOfLine(into: &writer) }
+    func archive(at position: Int, into writer: inout ArchiveWriter) { bytes.archive(at: position, into: &writer) }
+    init(archivedAt position: Int, in reader: ArchiveReader) throws(WireError) {
+        bytes = try [UInt8](archivedAt: position, in: reader)
     }
 }
 

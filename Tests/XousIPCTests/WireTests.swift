@@ -14,8 +14,8 @@ func readBytesWithANegativeCount() {
 }
 
 extension XousIPCSpec {
-    /// The codec under every message page: a little-endian cursor that checks every read
-    /// against the bytes that are there, and names the field it could not read.
+    /// The cursor for byte streams of a fixed layout (not messages, which are archives): it
+    /// checks every read against the bytes that are there, and names the field it could not read.
     @Suite("WireReader and WireWriter: bounds-checked little-endian")
     struct WireSpec {
         @Test("reads are little-endian and advance the position by their width")
@@ -98,21 +98,6 @@ extension XousIPCSpec {
                 _ = try reader.readUInt16("b")
                 try reader.expectEnd()
             }
-        }
-
-        @Test("decode refuses an empty, a short and an over-long value, saying where")
-        func decodeIsExact() {
-            let encoded = Reading.sample.encoded()
-            #expect(throws: WireError.truncated(field: "sensor", needed: 1, available: 0)) { try Reading.decode([]) }
-            #expect(throws: WireError.truncated(field: "value", needed: 4, available: 2)) {
-                try Reading.decode(Array(encoded.prefix(6)))
-            }
-            let labelLength = Reading.sample.label.utf8.count
-            #expect(throws: WireError.truncated(field: "label", needed: labelLength, available: labelLength - 1)) {
-                try Reading.decode(Array(encoded.dropLast()))
-            }
-            #expect(throws: WireError.trailingBytes(count: 1)) { try Reading.decode(encoded + [0]) }
-            #expect((try? Reading.decode(encoded)) == Reading.sample)
         }
 
         @Test("WireWriter writes little-endian words, raw bytes and zero padding")

@@ -71,3 +71,23 @@ public struct Ipv4Conf: Hashable, Sendable {
         return words
     }
 }
+
+/// `[u16; 14]`, Xous's word form of an `Ipv4Conf` as archived: 28 bytes, alignment 2.
+struct Ipv4Words: Archivable, Hashable {
+    /// Exactly `Ipv4Conf.wordCount` words.
+    let words: [UInt16]
+
+    /// The first 14 of `words`, zero-filled when there are fewer.
+    init(_ words: [UInt16]) {
+        self.words = Array(words.prefix(Ipv4Conf.wordCount))
+            + Array(repeating: 0, count: max(0, Ipv4Conf.wordCount - words.count))
+    }
+
+    static var archivedLayout: ArchivedLayout { .array(of: UInt16.archivedLayout, count: Ipv4Conf.wordCount) }
+
+    func archive(at position: Int, into writer: inout ArchiveWriter) { writer.store(words: words, at: position) }
+
+    init(archivedAt position: Int, in reader: ArchiveReader) throws(WireError) {
+        words = try reader.words(at: position, count: Ipv4Conf.wordCount, "ipv4")
+    }
+}

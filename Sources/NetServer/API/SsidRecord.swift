@@ -1,11 +1,15 @@
 public import XousIPC
 
-/// A network's name and signal strength: Xous's `SsidRecord`.
+/// A network's name and signal strength: Xous's `SsidRecord` (`name: String, rssi: u8`).
 ///
 /// `rssi` keeps Xous's convention of the negated dBm value, so -42 dBm is stored as 42 and a
 /// larger number is a weaker signal. Names are compared byte for byte: two SSIDs that differ
 /// only in Unicode normalisation are different networks to a radio.
-public struct SsidRecord: Hashable, Sendable {
+///
+/// Archived (rkyv) as 12 bytes, alignment 4: the name (`ArchivedString`) at 0, `rssi` at 8.
+/// Xous's type does not bound the name; its producer clamps it to 32 bytes, and so does the
+/// decoder here.
+public struct SsidRecord: Hashable, Sendable, Archivable {
     /// The longest name in bytes of UTF-8, as 802.11 allows.
     public static let maxNameBytes = 32
 
@@ -49,5 +53,23 @@ public struct SsidRecord: Hashable, Sendable {
         hasher.combine(rssi)
         hasher.combine(name.utf8.count)
         for byte in name.utf8 { hasher.combine(byte) }
+    }
+
+    private static let fields = ArchivedStruct(String.archivedLayout, UInt8.archivedLayout)
+
+    public static var archivedLayout: ArchivedLayout { fields.layout }
+
+    public func archiveOutOfLine(into writer: inout ArchiveWriter) { name.archiveOutOfLine(into: &writer) }
+
+    public func archive(at position: Int, into writer: inout ArchiveWriter) {
+        name.archive(at: position + Self.fields.offsets[0], into: &writer)
+        rssi.archive(at: position + Self.fields.offsets[1], into: &writer)
+    }
+
+    public init(archivedAt position: Int, in reader: ArchiveReader) throws(WireError) {
+        name = try String(
+            archivedAt: position + Self.fields.offsets[0], in: reader, maxBytes: Self.maxNameBytes,
+            field: "SsidRecord.name")
+        rssi = try reader.uint8(at: position + Self.fields.offsets[1], "SsidRecord.rssi")
     }
 }

@@ -4,14 +4,13 @@ public import XousIPC
 /// (`sid: [u32; 4], opcode: u32`). The net server sends each new state to `sid` as a message
 /// with `opcode`.
 ///
-/// Wire layout, little-endian, always 20 bytes: the SID's four words, then `opcode`.
+/// Archived (rkyv) as 20 bytes, alignment 4: the SID's four words (`[u32; 4]`), then `opcode`.
 ///
 /// The SID is the subscriber's capability, so none of this type's printed forms reveal it.
-public struct WifiStateSubscription: WireCodable, Hashable, Sendable,
+public struct WifiStateSubscription: Archivable, Hashable, Sendable,
     CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable
 {
-    /// The size of the wire form in bytes.
-    public static let encodedSize = 20
+    private static let fields = ArchivedStruct(SID.archivedLayout, UInt32.archivedLayout)
 
     /// The server that receives the updates.
     public var sid: SID
@@ -24,24 +23,17 @@ public struct WifiStateSubscription: WireCodable, Hashable, Sendable,
         self.opcode = opcode
     }
 
-    /// Appends the SID's four words and then `opcode`.
-    public func encode(to writer: inout WireWriter) {
-        let words = sid.words
-        writer.write(words.0)
-        writer.write(words.1)
-        writer.write(words.2)
-        writer.write(words.3)
-        writer.write(opcode)
+    public static var archivedLayout: ArchivedLayout { fields.layout }
+
+    public func archive(at position: Int, into writer: inout ArchiveWriter) {
+        sid.archive(at: position + Self.fields.offsets[0], into: &writer)
+        opcode.archive(at: position + Self.fields.offsets[1], into: &writer)
     }
 
     /// Reads the SID's four words and then `opcode`; any values are accepted.
-    public init(from reader: inout WireReader) throws(WireError) {
-        let words = (
-            try reader.readUInt32("WifiStateSubscription.sid[0]"), try reader.readUInt32("WifiStateSubscription.sid[1]"),
-            try reader.readUInt32("WifiStateSubscription.sid[2]"), try reader.readUInt32("WifiStateSubscription.sid[3]")
-        )
-        sid = SID(words: words)
-        opcode = try reader.readUInt32("WifiStateSubscription.opcode")
+    public init(archivedAt position: Int, in reader: ArchiveReader) throws(WireError) {
+        sid = try SID(archivedAt: position + Self.fields.offsets[0], in: reader)
+        opcode = try reader.uint32(at: position + Self.fields.offsets[1], "WifiStateSubscription.opcode")
     }
 
     /// `WifiStateSubscription(sid: SID(redacted), opcode: N)`.

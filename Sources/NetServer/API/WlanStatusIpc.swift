@@ -6,23 +6,21 @@ public import XousIPC
 /// It keeps `linkState` and `ipv4` as raw numbers, as Xous does, so that a state this model
 /// does not know survives a hop unchanged; `WlanStatus(_:)` gives the typed view.
 ///
-/// Wire layout, little-endian, always 66 bytes:
+/// On the wire it is Xous's rkyv archive, 48 bytes for the root, alignment 4:
 ///
-/// | offset | size | field                                                              |
-/// |--------|------|--------------------------------------------------------------------|
-/// | 0      | 1    | `has_ssid`: 0 none, 1 some; anything else is refused               |
-/// | 1      | 1    | `ssid_len`: 0...32; must be 0 when there is no SSID                |
-/// | 2      | 1    | `rssi`, negated dBm; must be 0 when there is no SSID               |
-/// | 3      | 1    | reserved, must be 0                                                |
-/// | 4      | 32   | SSID, UTF-8, `ssid_len` bytes then zero padding (must be all zero) |
-/// | 36     | 2    | `link_state`, any number (unknown ones read as `.unknown`)         |
-/// | 38     | 28   | fourteen `ipv4` words (`Ipv4Conf`'s word layout)                   |
+/// | offset | size | field                                                                   |
+/// |--------|------|-------------------------------------------------------------------------|
+/// | 0      | 16   | `ssid`: `Option<SsidRecord>`, tag at 0, the record at 4 (name 4..12, rssi 12) |
+/// | 16     | 2    | `link_state`, any number (unknown ones read as `.unknown`)              |
+/// | 18     | 28   | fourteen `ipv4` words (`Ipv4Conf`'s word layout)                        |
+/// | 46     | 2    | padding                                                                 |
 ///
-/// Decoding checks every read's bounds and every rule above, so any byte sequence either
-/// decodes to a value that re-encodes to exactly those bytes or is refused with a `WireError`.
-public struct WlanStatusIpc: WireCodable, Hashable, Sendable {
-    /// The size of the wire form in bytes.
-    public static let encodedSize = 66
+/// An SSID of up to 8 bytes is stored inline; a longer one's bytes come first and the root
+/// follows them (60 bytes in all for a 9-byte SSID, 80 for 32). Decoding checks every read,
+/// the Option tag, the string's pointer and length (at most 32 bytes) and its UTF-8.
+public struct WlanStatusIpc: Archivable, Hashable, Sendable {
+    private static let fields = ArchivedStruct(
+        SsidRecord?.archivedLayout, UInt16.archivedLayout, Ipv4Words.archivedLayout)
 
     /// The network the chip is on or joining, if any.
     public var ssid: SsidRecord?
@@ -52,51 +50,19 @@ public struct WlanStatusIpc: WireCodable, Hashable, Sendable {
         ipv4 = status.ipv4.encodeWords()
     }
 
-    /// Appends the 66-byte layout described on the type.
-    public func encode(to writer: inout WireWriter) {
-        let name = Array(ssid?.name.utf8 ?? "".utf8)
-        writer.write(UInt8(ssid == nil ? 0 : 1))
-        writer.write(UInt8(name.count))
-        writer.write(ssid?.rssi ?? 0)
-        writer.write(UInt8(0))
-        writer.write(contentsOf: name)
-        writer.writeZeros(SsidRecord.maxNameBytes - name.count)
-        writer.write(linkState)
-        for word in ipv4 { writer.write(word) }
+    public static var archivedLayout: ArchivedLayout { fields.layout }
+
+    public func archiveOutOfLine(into writer: inout ArchiveWriter) { ssid.archiveOutOfLine(into: &writer) }
+
+    public func archive(at position: Int, into writer: inout ArchiveWriter) {
+        ssid.archive(at: position + Self.fields.offsets[0], into: &writer)
+        linkState.archive(at: position + Self.fields.offsets[1], into: &writer)
+        Ipv4Words(ipv4).archive(at: position + Self.fields.offsets[2], into: &writer)
     }
 
-    /// Reads the 66-byte layout described on the type, refusing any byte that breaks its rules.
-    public init(from reader: inout WireReader) throws(WireError) {
-        let hasSsid = try reader.readUInt8("WlanStatusIpc.has_ssid")
-        guard hasSsid <= 1 else { throw .invalidValue(field: "WlanStatusIpc.has_ssid", value: UInt64(hasSsid)) }
-        let length = Int(try reader.readUInt8("WlanStatusIpc.ssid_len"))
-        guard length <= SsidRecord.maxNameBytes else {
-            throw .tooLong(field: "WlanStatusIpc.ssid_len", maximum: SsidRecord.maxNameBytes, actual: length)
-        }
-        let rssi = try reader.readUInt8("WlanStatusIpc.rssi")
-        let reserved = try reader.readUInt8("WlanStatusIpc.reserved")
-        guard reserved == 0 else { throw .invalidValue(field: "WlanStatusIpc.reserved", value: UInt64(reserved)) }
-        if hasSsid == 0 {
-            // Without an SSID these bytes mean nothing; requiring zero keeps one encoding per value.
-            guard length == 0 else { throw .invalidValue(field: "WlanStatusIpc.ssid_len", value: UInt64(length)) }
-            guard rssi == 0 else { throw .invalidValue(field: "WlanStatusIpc.rssi", value: UInt64(rssi)) }
-        }
-        let field = try reader.readBytes(SsidRecord.maxNameBytes, "WlanStatusIpc.ssid")
-        if let stray = field[length...].first(where: { $0 != 0 }) {
-            throw .invalidValue(field: "WlanStatusIpc.ssid padding", value: UInt64(stray))
-        }
-        if hasSsid == 1 {
-            guard let name = String(validating: field[..<length], as: UTF8.self) else {
-                throw .invalidUTF8(field: "WlanStatusIpc.ssid")
-            }
-            ssid = SsidRecord(validatedName: name, rssi: rssi)
-        } else {
-            ssid = nil
-        }
-        linkState = try reader.readUInt16("WlanStatusIpc.link_state")
-        var words: [UInt16] = []
-        words.reserveCapacity(Ipv4Conf.wordCount)
-        for _ in 0..<Ipv4Conf.wordCount { words.append(try reader.readUInt16("WlanStatusIpc.ipv4")) }
-        ipv4 = words
+    public init(archivedAt position: Int, in reader: ArchiveReader) throws(WireError) {
+        ssid = try SsidRecord?(archivedAt: position + Self.fields.offsets[0], in: reader)
+        linkState = try reader.uint16(at: position + Self.fields.offsets[1], "WlanStatusIpc.link_state")
+        ipv4 = try Ipv4Words(archivedAt: position + Self.fields.offsets[2], in: reader).words
     }
 }

@@ -19,20 +19,17 @@ public final class NetManager: @unchecked Sendable {
     /// What the current (or last) bouncer did with what reached it.
     public private(set) var bouncerStatistics = BouncerStatistics()
 
-    private let netCID: CID
-    private let netConnection: UInt64
+    private let connection: NetConnection
+    private var netCID: CID { connection.cid }
     private let logger: Logger
     private let lock = ConditionLock()
     private var subscription: Subscription?
-    /// Set once a call on `netCID` failed with ServerNotFound: the kernel cleared that slot when
-    /// the net server went away, and may hand the same number to the next connection this
-    /// process makes, so nothing may be sent on it again.
-    private var netServerGone = false
 
     private final class Subscription {
         let sid: SID
         let handlerCID: CID
         var thread: XousThread?
+        var watch: XousThread?
         init(sid: SID, handlerCID: CID, thread: consuming XousThread) {
             self.sid = sid
             self.handlerCID = handlerCID
@@ -40,18 +37,28 @@ public final class NetManager: @unchecked Sendable {
         }
     }
 
+    /// Where to say that the net server went away, and with which opcode (a Scalar).
+    private let lossNotification: (cid: CID, id: MessageID)?
+
     /// Connects `process` to the net server, waiting until it is registered
     /// (`request_connection_blocking(SERVER_NAME_NET)`).
-    public init(process: XousProcess, logger: Logger = Logger(label: "net.manager")) throws(XousError) {
+    ///
+    /// - Parameter lossNotification: a connection and an opcode to send a Scalar to when, while
+    ///   subscribed, the manager finds the net server gone (beyond Xous: see `wifiStateSubscribe`).
+    public init(
+        process: XousProcess, lossNotification: (cid: CID, id: MessageID)? = nil,
+        logger: Logger = Logger(label: "net.manager")
+    ) throws(XousError) {
         self.process = process
         self.logger = logger
-        (netCID, netConnection) = try NetConnection.acquire(for: process)
+        self.lossNotification = lossNotification
+        connection = try NetConnection.acquire(for: process)
     }
 
     deinit {
         // Releasing the manager unsubscribes, as Xous's `Drop for NetManager` does.
         try? wifiStateUnsubscribe()
-        NetConnection.release(for: process, connection: netConnection)
+        connection.release()
     }
 
     /// True while a bouncer is running for this manager.
@@ -62,7 +69,7 @@ public final class NetManager: @unchecked Sendable {
     /// From then on every call fails with `ServerNotFound` without sending anything, and the
     /// manager stays that way: a net server that registers again is a new server, reached only
     /// through a new `NetManager` (whose `init` waits for the registration).
-    public var netServerLost: Bool { lock.withLock { netServerGone } }
+    public var netServerLost: Bool { connection.isGone }
 
     /// Checks that the net server this manager connected to is still there, with the cheapest
     /// call Xous's net server answers (`GetIpv4Config`): a net server that went away, even one
@@ -79,13 +86,18 @@ public final class NetManager: @unchecked Sendable {
     /// Subscribes to Wi-Fi state changes: each `WlanStatusIpc` arrives at `returnCID` (a
     /// connection to the caller's own server) as a Borrow with id `opcode`.
     ///
+    /// Beyond Xous, a thread of the manager's then parks in the net server on `WatchWifiStats`
+    /// for as long as the subscription lasts. When the net server's process ends the kernel
+    /// answers it `ServerNotFound`: the manager notes the net server lost and sends the
+    /// `lossNotification` Scalar at once, where Xous would only notice at its next call.
+    ///
     /// - Throws: `ServerExists` if this manager is already subscribed (one hook per object,
     ///   as on Xous); kernel errors if no server, connection or thread can be had, in which
     ///   case nothing is left behind.
     public func wifiStateSubscribe(returnCID: CID, opcode: UInt32) throws(XousError) {
         try lock.withLock { () throws(XousError) in
             guard subscription == nil else { throw .serverExists }
-            guard !netServerGone else { throw .serverNotFound }
+            guard !connection.isGone else { throw .serverNotFound }
             let sid = try process.createServer()
             // create_server already connected us; connect returns that same CID.
             let handlerCID: CID
@@ -100,7 +112,7 @@ public final class NetManager: @unchecked Sendable {
             // bouncer itself, and the subscription would seem to succeed while nothing comes.
             guard handlerCID != netCID else {
                 try? process.destroyServer(sid)
-                markNetServerGoneLocked()
+                connection.markGone()
                 throw .serverNotFound
             }
             let statistics = BouncerStatistics()
@@ -121,14 +133,36 @@ public final class NetManager: @unchecked Sendable {
                     netCID, id: NetOpcode.subscribeWifiStats.rawValue,
                     Buffer(encoding: WifiStateSubscription(sid: sid, opcode: opcode)))
             } catch {
-                if error == .serverNotFound { markNetServerGoneLocked() }
+                if error == .serverNotFound { connection.markGone() }
                 _ = try? process.send(
                     handlerCID, .blockingScalar(ScalarMessage(id: WifiStateCallback.drop.rawValue)))
                 thread.join()
                 throw error
             }
             bouncerStatistics = statistics
-            subscription = Subscription(sid: sid, handlerCID: handlerCID, thread: thread)
+            let started = Subscription(sid: sid, handlerCID: handlerCID, thread: thread)
+            // Without a thread to watch with, the loss is noticed at the next call instead.
+            // Weakly: a manager released by its owner unsubscribes in deinit, which ends the watch.
+            started.watch = try? XousThread(name: "net-watch", stackSize: 128 * 1024) { [weak self, process, netCID] in
+                let (s0, s1, s2, s3) = sid.words
+                let call = ScalarMessage(id: NetOpcode.watchWifiStats.rawValue, UInt(s0), UInt(s1), UInt(s2), UInt(s3))
+                switch Result(catching: { () throws(XousError) in try process.send(netCID, .blockingScalar(call)) }) {
+                case .success(.scalar1(WatchWifiStatsReply.stopping.rawValue)), .failure(.serverNotFound):
+                    self?.netServerVanished()
+                case .success, .failure:
+                    break  // the subscription ended, or this process did
+                }
+            }
+            subscription = started
+        }
+    }
+
+    /// The watch found the net server gone (or going): note it and tell the owner.
+    private func netServerVanished() {
+        connection.markGone()
+        logger.debug("The net server went away while subscribed")
+        if let lossNotification {
+            _ = try? process.send(lossNotification.cid, .scalar(ScalarMessage(id: lossNotification.id)))
         }
     }
 
@@ -156,6 +190,12 @@ public final class NetManager: @unchecked Sendable {
         // (its thread ended early), the send fails and there is nothing to do.
         _ = try? process.send(current.handlerCID, .blockingScalar(ScalarMessage(id: WifiStateCallback.drop.rawValue)))
         current.thread.take()?.join()
+        // The net server answered the watch when it removed the subscription (or the kernel did
+        // when it went). One that does not know the call (Xous's own) never answers: that
+        // thread is left parked rather than waited for forever.
+        if let watch = current.watch.take(), !watch.join(orDetachAfterMilliseconds: 1_000) {
+            logger.debug("The net server did not answer the watch; leaving its thread parked")
+        }
         // The server's destruction cleared our connection to it; this is for the case it did not.
         try? process.disconnect(current.handlerCID)
         if let failure { throw failure }
@@ -179,26 +219,13 @@ public final class NetManager: @unchecked Sendable {
     /// Runs `call` on the net server's connection unless it is known gone, and notes it gone
     /// when the call finds it so.
     private func onNetServer(_ call: () throws(XousError) -> Void) throws(XousError) {
-        guard !netServerLost else { throw .serverNotFound }
+        guard !connection.isGone else { throw .serverNotFound }
         do throws(XousError) {
             try call()
         } catch {
-            if error == .serverNotFound { markNetServerGone() }
+            if error == .serverNotFound { connection.markGone() }
             throw error
         }
-    }
-
-    /// Remembers that the net server is gone and lets go of the shared connection entry, so the
-    /// next manager of this process connects afresh instead of inheriting the dead CID.
-    private func markNetServerGone() {
-        lock.withLock { markNetServerGoneLocked() }
-    }
-
-    /// `markNetServerGone` for a caller that holds `lock`.
-    private func markNetServerGoneLocked() {
-        guard !netServerGone else { return }
-        netServerGone = true
-        NetConnection.forget(for: process, connection: netConnection)
     }
 }
 
@@ -206,68 +233,74 @@ public final class NetManager: @unchecked Sendable {
 /// `connect` to the same server returns the same CID and must not be cut while in use
 /// (Xous's `NetConn` with its `REFCOUNT`).
 ///
-/// Each connection also has a serial number: when the net server goes away the kernel clears
-/// the slot and may give its CID to the next connection, so a manager holding the old one must
-/// never release (disconnect) a CID that now belongs to the new one.
-enum NetConnection {
-    private struct Entry {
-        let cid: CID
-        let serial: UInt64
-        var users: Int
+/// Once a call finds the net server gone, the connection is gone for every manager that shares
+/// it: when the net server's process ended, the kernel left a tombstone in the slot, which is
+/// disconnected at once so that the slot is not lost; when the net server only destroyed its
+/// server, the kernel cleared the slot and may hand the number to this process's next
+/// connection, so nothing may be sent on it again. A new manager connects afresh.
+final class NetConnection: @unchecked Sendable {
+    let cid: CID
+    private let process: XousProcess
+    private let state = Mutex<(users: Int, gone: Bool)>((1, false))
+
+    private static let table = Mutex<[ObjectIdentifier: NetConnection]>([:])
+
+    private init(cid: CID, process: XousProcess) {
+        self.cid = cid
+        self.process = process
     }
 
-    private struct Table {
-        var entries: [ObjectIdentifier: Entry] = [:]
-        var nextSerial: UInt64 = 1
-    }
-
-    private static let table = Mutex(Table())
-
-    static func acquire(for process: XousProcess) throws(XousError) -> (CID, UInt64) {
+    /// The process's live connection, counted once more, or a new one (waiting for the net
+    /// server to register).
+    static func acquire(for process: XousProcess) throws(XousError) -> NetConnection {
         let key = ObjectIdentifier(process)
-        if let found = table.withLock({ table -> (CID, UInt64)? in
-            guard var entry = table.entries[key] else { return nil }
-            entry.users += 1
-            table.entries[key] = entry
-            return (entry.cid, entry.serial)
-        }) { return found }
+        if let shared = table.withLock({ $0[key] }), shared.retain() { return shared }
         let cid = try process.requestConnectionBlocking(serverNameNet)
         return table.withLock { table in
-            if var entry = table.entries[key], entry.cid == cid {
-                entry.users += 1
-                table.entries[key] = entry
-                return (entry.cid, entry.serial)
-            }
-            // Another manager's entry for a different CID is a connection that went stale while
-            // this one waited; the kernel already cleared it.
-            let entry = Entry(cid: cid, serial: table.nextSerial, users: 1)
-            table.nextSerial += 1
-            table.entries[key] = entry
-            return (entry.cid, entry.serial)
+            if let shared = table[key], shared.cid == cid, shared.retain() { return shared }
+            // Any other entry is a connection that went stale while this one waited.
+            let fresh = NetConnection(cid: cid, process: process)
+            table[key] = fresh
+            return fresh
         }
     }
 
-    static func release(for process: XousProcess, connection serial: UInt64) {
-        let key = ObjectIdentifier(process)
-        let last = table.withLock { table -> CID? in
-            guard var entry = table.entries[key], entry.serial == serial else { return nil }
-            entry.users -= 1
-            if entry.users > 0 {
-                table.entries[key] = entry
-                return nil
-            }
-            table.entries[key] = nil
-            return entry.cid
+    /// True once a call found the net server gone.
+    var isGone: Bool { state.withLock { $0.gone } }
+
+    /// Counts one more user unless the connection is gone.
+    private func retain() -> Bool {
+        state.withLock { state in
+            guard !state.gone else { return false }
+            state.users += 1
+            return true
         }
-        if let last { try? process.disconnect(last) }
     }
 
-    /// Drops the entry of a connection whose server went away, without disconnecting: the kernel
-    /// cleared the slot, which may already hold someone else's connection.
-    static func forget(for process: XousProcess, connection serial: UInt64) {
-        let key = ObjectIdentifier(process)
-        table.withLock { table in
-            if table.entries[key]?.serial == serial { table.entries[key] = nil }
+    /// One user fewer; the last disconnects.
+    func release() {
+        let last = state.withLock { state -> Bool in
+            state.users -= 1
+            return state.users == 0 && !state.gone
         }
+        guard last else { return }
+        Self.table.withLock { table in
+            if table[ObjectIdentifier(process)] === self { table[ObjectIdentifier(process)] = nil }
+        }
+        try? process.disconnect(cid)
+    }
+
+    /// The net server went away: no manager may use this connection again.
+    func markGone() {
+        let first = state.withLock { state -> Bool in
+            defer { state.gone = true }
+            return !state.gone
+        }
+        guard first else { return }
+        Self.table.withLock { table in
+            if table[ObjectIdentifier(process)] === self { table[ObjectIdentifier(process)] = nil }
+        }
+        // Frees a tombstone; a slot the kernel already cleared answers ServerNotFound.
+        try? process.disconnect(cid)
     }
 }

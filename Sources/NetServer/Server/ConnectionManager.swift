@@ -15,6 +15,7 @@ final class ConnectionManager: @unchecked Sendable {
     private let latch: WifiEventLatch
     private let statistics: NetStatistics
     private let snapshot: StatusSnapshot
+    private let watches: SubscriptionWatches
     private let logger: Logger
 
     private struct Subscriber {
@@ -30,12 +31,13 @@ final class ConnectionManager: @unchecked Sendable {
 
     init(
         process: XousProcess, latch: WifiEventLatch, statistics: NetStatistics,
-        snapshot: StatusSnapshot, logger: Logger
+        snapshot: StatusSnapshot, watches: SubscriptionWatches, logger: Logger
     ) throws(XousError) {
         self.process = process
         self.latch = latch
         self.statistics = statistics
         self.snapshot = snapshot
+        self.watches = watches
         self.logger = logger
         sid = try process.createServer()
         cid = try process.connect(sid)
@@ -54,10 +56,16 @@ final class ConnectionManager: @unchecked Sendable {
                 for status in latch.drain() { stateChanged(status) }
             case .subscriberGone where envelope.sender.pid == process.pid:
                 if let scalar = envelope.scalar { prune(cid: CID(truncatingIfNeeded: scalar.arg1), serial: scalar.arg2) }
+            case .watchHeld where envelope.sender.pid == process.pid:
+                if let scalar = envelope.scalar {
+                    let words = [scalar.arg1, scalar.arg2, scalar.arg3, scalar.arg4].map { UInt32(truncatingIfNeeded: $0) }
+                    let sid = SID(array: words)!
+                    if !subscribers.contains(where: { $0.subscriber.subscription.sid == sid }) { watches.release(sid) }
+                }
             case .quit where envelope.sender.pid == process.pid:
                 for entry in subscribers { remove(entry.cid, disconnect: true) }
                 return
-            case .subscriberGone, .quit, nil:
+            case .subscriberGone, .watchHeld, .quit, nil:
                 reject(envelope, "unknown opcode \(envelope.id & 0x7fff)")
             }
         }
@@ -129,10 +137,14 @@ final class ConnectionManager: @unchecked Sendable {
 
     private func prune(cid: CID, serial: UInt) {
         guard subscribers.contains(where: { $0.cid == cid && $0.subscriber.pusher.serial == serial }) else { return }
-        // The kernel cleared the connection when the server died; the slot may already be
-        // someone else's, so it is not disconnected here.
-        remove(cid, disconnect: false)
+        // A destroyed server's connection was cleared by the kernel; a terminated process's is
+        // a tombstone that holds its slot until disconnected. Only this thread connects in the
+        // net process and a reused CID replaces the entry (and its serial), so with the serial
+        // matching the slot is still this subscriber's: disconnect it either way.
+        let sid = subscribers.first { $0.cid == cid }?.subscriber.subscription.sid
+        remove(cid, disconnect: true)
         statistics.record(.pruned)
+        if let sid { watches.release(sid) }
     }
 
     private func remove(_ cid: CID, disconnect: Bool) {

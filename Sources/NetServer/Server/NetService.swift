@@ -21,6 +21,11 @@ public final class NetService: @unchecked Sendable {
     private let sid: SID
     private let selfCID: CID
     private let manager: ConnectionManager
+    private let watches: SubscriptionWatches
+    /// The configuration the chip reported last (`net_config`): set on each IP config
+    /// interrupt and never cleared, so `GetIpv4Config` answers it after a disconnect too, as
+    /// Xous does. Touched only by the main loop.
+    private var netConfig: Ipv4Conf?
     private let threads = ThreadGroup()
     private let stopped = Atomic<Bool>(false)
 
@@ -39,9 +44,10 @@ public final class NetService: @unchecked Sendable {
         // Unlimited connections, as Xous registers it (`register_name(.., None)`).
         sid = try process.registerName(name, maxConnections: nil)
         selfCID = try process.connect(sid)
+        watches = SubscriptionWatches(process: process)
         manager = try ConnectionManager(
             process: process, latch: latch, statistics: statistics, snapshot: snapshot,
-            logger: logger)
+            watches: watches, logger: logger)
         let manager = self.manager
         try spawn("net-cm") { manager.run() }
         try spawn("net-main") { [self] in runMain() }
@@ -49,8 +55,7 @@ public final class NetService: @unchecked Sendable {
         try source.start { status in
             // The EC's interrupt: only the first of a burst is raised; the rest wait in the latch.
             guard latch.post(status) else { return }
-            let interrupt = ScalarMessage(id: NetOpcode.comInterrupt.rawValue, ComInterruptBits.wlanIpConfigUpdate)
-            _ = try? process.send(selfCID, .scalar(interrupt))
+            _ = try? process.send(selfCID, .scalar(ScalarMessage(id: NetOpcode.comInterrupt.rawValue)))
         }
         logger.info("Net server up", metadata: ["source": "\(source.name)"])
     }
@@ -68,6 +73,7 @@ public final class NetService: @unchecked Sendable {
         // Quit is honoured from the net process only, so no client can stop the server.
         _ = try? process.send(selfCID, .scalar(ScalarMessage(id: NetOpcode.quit.rawValue)))
         threads.joinAll()
+        watches.releaseAll()
         try? process.destroyServer(manager.sid)
         _ = try? process.unregisterName(sid)
         try? process.destroyServer(sid)
@@ -87,23 +93,51 @@ public final class NetService: @unchecked Sendable {
             case .subscribeWifiStats:
                 forward(&envelope, ConnectionManagerOpcode.subscribeWifiStats)
             case .unsubWifiStats:
+                let sid = envelope.scalar.map(subscriptionSID)
                 forward(&envelope, ConnectionManagerOpcode.unsubWifiStats)
+                if let sid { watches.release(sid) }
+            case .watchWifiStats:
+                guard envelope.kind == .blockingScalar, let scalar = envelope.scalar else {
+                    reject(envelope)
+                    break
+                }
+                watches.hold(envelope.sender, for: subscriptionSID(scalar))
+                // The connection manager, which owns the table, releases it if the subscription
+                // is already gone.
+                var held = scalar
+                held.id = ConnectionManagerOpcode.watchHeld.rawValue
+                _ = try? process.send(manager.cid, .scalar(held))
             case .getIpv4Config:
                 answerIpv4Config(&envelope)
             case .comInterrupt:
+                // Xous asks the EC which interrupts are active and reads the configuration on
+                // an IP config update.
+                let (bits, ipv4) = latch.takeInterrupts()
+                if bits & ComInterruptBits.wlanIpConfigUpdate != 0, let ipv4 { netConfig = ipv4 }
                 // Xous uses try_send and drops the interrupt on a full queue; the latch arms only
                 // one interrupt at a time, so losing it would strand the states: wait instead.
-                let comInt = ScalarMessage(id: ConnectionManagerOpcode.comInt.rawValue, envelope.scalar?.arg1 ?? 0)
+                let comInt = ScalarMessage(id: ConnectionManagerOpcode.comInt.rawValue, bits & ComInterruptBits.enabledMask)
                 _ = try? process.send(manager.cid, .scalar(comInt))
             case .quit where envelope.sender.pid == process.pid:
                 _ = try? process.send(manager.cid, .scalar(ScalarMessage(id: ConnectionManagerOpcode.quit.rawValue)))
                 return
             case .quit, nil:
-                statistics.record(.rejected)
                 logger.warning("Net server ignored opcode \(envelope.id)")
-                envelope.refuse()
+                reject(envelope)
             }
         }
+    }
+
+    private func reject(_ envelope: borrowing MessageEnvelope) {
+        statistics.record(.rejected)
+        envelope.refuse()
+    }
+
+    /// The SID in a scalar's four words (UnsubWifiStats, WatchWifiStats).
+    private func subscriptionSID(_ scalar: ScalarMessage) -> SID {
+        SID(words: (
+            UInt32(truncatingIfNeeded: scalar.arg1), UInt32(truncatingIfNeeded: scalar.arg2),
+            UInt32(truncatingIfNeeded: scalar.arg3), UInt32(truncatingIfNeeded: scalar.arg4)))
     }
 
     private func forward(_ envelope: inout MessageEnvelope, _ opcode: ConnectionManagerOpcode) {
@@ -118,14 +152,11 @@ public final class NetService: @unchecked Sendable {
 
     private func answerIpv4Config(_ envelope: inout MessageEnvelope) {
         guard envelope.kind == .mutableBorrow else {
-            statistics.record(.rejected)
-            envelope.refuse()
+            reject(envelope)
             return
         }
-        let status = currentStatus
-        // Xous answers None until the interface has a configuration.
-        let words = status.ipv4 == .default ? nil : status.ipv4.encodeWords()
-        _ = try? envelope.reply(encoding: Ipv4ConfigReply(words: words))
+        // None until the chip has reported a configuration, then the last one reported.
+        _ = try? envelope.reply(encoding: Ipv4ConfigReply(words: netConfig?.encodeWords()))
     }
 }
 

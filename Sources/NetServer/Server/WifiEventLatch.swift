@@ -1,11 +1,13 @@
 import XousIPC
 
-/// States from the Wi-Fi source waiting for the connection manager, plus the "interrupt
-/// pending" bit that keeps the source from raising one `ComInterrupt` per state.
+/// The model of the EC/COM side between the Wi-Fi source and the net server: the states waiting
+/// for the connection manager, the interrupt bits they raised, and the "interrupt pending" bit
+/// that keeps the source from raising one `ComInterrupt` per state.
 ///
-/// Xous's COM raises an interrupt and the net server then reads the chip's state; a scalar
-/// cannot carry a `WlanStatus`, so the states wait here in order and the interrupt only says
-/// "come and get them". Nothing is coalesced: every state is pushed.
+/// Xous's COM raises an interrupt and the net server then asks which ones are active
+/// (`ints_get_active`) and reads the chip's state; a scalar cannot carry a `WlanStatus`, so the
+/// states wait here in order and the interrupt only says "come and get them". Nothing is
+/// coalesced: every state is pushed.
 final class WifiEventLatch: @unchecked Sendable {
     /// States held at most; beyond that the oldest are dropped (and counted), so a source that
     /// outruns a stuck net server cannot grow memory without bound.
@@ -13,27 +15,47 @@ final class WifiEventLatch: @unchecked Sendable {
 
     private let lock = ConditionLock()
     private var pending: [WlanStatus] = []
+    private var last = WlanStatus.default
+    private var activeBits: UInt = 0
+    /// The configuration the chip reported with the last `wlanIpConfigUpdate`.
+    private var ipv4Config: Ipv4Conf?
     private var interruptRaised = false
     private var droppedCount = 0
 
-    /// Queues a state; returns true when the caller must raise the interrupt.
+    /// Queues a state and notes the interrupt bits it raises; returns true when the caller must
+    /// raise the interrupt (none is pending).
     func post(_ status: WlanStatus) -> Bool {
         lock.withLock {
             if pending.count >= WifiEventLatch.capacity {
                 pending.removeFirst()
                 droppedCount += 1
             }
+            let bits = ComInterruptBits.raised(from: last, to: status)
+            if bits & ComInterruptBits.wlanIpConfigUpdate != 0 { ipv4Config = status.ipv4 }
+            activeBits |= bits
+            last = status
             pending.append(status)
             defer { interruptRaised = true }
             return !interruptRaised
         }
     }
 
-    /// Takes every queued state, oldest first, and re-arms the interrupt.
+    /// The active interrupt bits and the chip's IPv4 configuration (`ints_get_active` and
+    /// `wlan_get_config`); acknowledges them and re-arms the interrupt, so a state posted after
+    /// this raises a new one.
+    func takeInterrupts() -> (bits: UInt, ipv4: Ipv4Conf?) {
+        lock.withLock {
+            defer {
+                activeBits = 0
+                interruptRaised = false
+            }
+            return (activeBits, ipv4Config)
+        }
+    }
+
+    /// Takes every queued state, oldest first.
     func drain() -> [WlanStatus] {
         lock.withLock {
-            // Re-arm before taking: a state posted after this point raises a new interrupt.
-            interruptRaised = false
             defer { pending.removeAll(keepingCapacity: true) }
             return pending
         }

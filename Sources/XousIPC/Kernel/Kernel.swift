@@ -25,8 +25,9 @@ public final class Kernel: @unchecked Sendable {
     public static let maxConnections = 32
     /// The first valid CID; 0 and 1 are never handed out.
     public static let firstCID: CID = 2
-    /// Processes the kernel can hold at once (`MAX_PROCESS_COUNT` on hardware targets).
-    public static let maxProcesses = 64
+    /// Process slots, PID 1 (the kernel's own) included: hosted mode's `MAX_PROCESS_COUNT`
+    /// (`kernel/src/arch/hosted/process.rs`), so at most 31 processes besides the kernel.
+    public static let maxProcesses = 32
     /// How long a thread about to park for a message or a reply first looks for it (see
     /// `BriefSpin`); `XOUS_SPIN_NS` overrides it, 0 turns looking off.
     static let spinNanoseconds: UInt64 = {
@@ -37,6 +38,7 @@ public final class Kernel: @unchecked Sendable {
     let lock = ConditionLock()
     var servers: [ServerRecord?] = Array(repeating: nil, count: Kernel.maxServers)
     var serversBySID: [SID: ServerRecord] = [:]
+    /// Live processes only: a terminated process's PID is free for the next `createProcess`.
     var processes: [PID: ProcessRecord] = [:]
     private var generation: UInt64 = 0
     private var nameServer: NameServer?
@@ -61,42 +63,84 @@ public final class Kernel: @unchecked Sendable {
 
     // MARK: Processes
 
-    /// Creates a process with an empty connection table.
-    /// - Throws: `OutOfMemory` when `maxProcesses` are alive.
+    /// Creates a process with an empty connection table, with the lowest free PID.
+    /// - Throws: `OutOfMemory` when `maxProcesses` slots are in use.
     public func createProcess(name: String) throws(XousError) -> XousProcess {
-        let pid: PID = try lock.withLock { () throws(XousError) -> PID in
+        let record = try lock.withLock { () throws(XousError) -> ProcessRecord in
             // PID 1 is the kernel's own, as on Xous.
-            guard let free = (2...Kernel.maxProcesses + 1).first(where: { processes[PID($0)] == nil }) else {
+            guard let free = (2...Kernel.maxProcesses).first(where: { processes[PID($0)] == nil }) else {
                 throw .outOfMemory
             }
-            let pid = PID(free)
-            processes[pid] = ProcessRecord(pid: pid, name: name)
-            return pid
+            let record = ProcessRecord(pid: PID(free), name: name)
+            processes[record.pid] = record
+            return record
         }
-        return XousProcess(kernel: self, pid: pid, name: name)
+        return XousProcess(kernel: self, record: record)
     }
 
     /// Servers alive in the kernel, the name server's included.
     public var serverCount: Int { lock.withLock { serversBySID.count } }
 
     /// Processes alive in the kernel, the name server's included.
-    public var processCount: Int { lock.withLock { processes.values.filter { !$0.terminated }.count } }
+    public var processCount: Int { lock.withLock { processes.count } }
+
+    /// Ends a process, as Xous's kernel does when a process exits (`TerminateProcess`, or in
+    /// hosted mode its socket closing). Idempotent.
+    ///
+    /// - Its servers are destroyed. Every other process's connections to them become
+    ///   tombstones: sends on them fail with `ServerNotFound` and the slot is not handed out
+    ///   again until its owner disconnects it, so a CID never silently reaches a newer server.
+    /// - Every message queued in or being served by those servers that has a parked sender is
+    ///   answered `ServerNotFound` (a lend gets its memory back); queued scalars and moves are
+    ///   dropped. Xous's hosted kernel answers none of them and leaves those senders parked
+    ///   forever; answering is what lets a client notice at once.
+    /// - Its threads parked in the kernel wake with `ProcessTerminated`, and every later call
+    ///   made as the process fails the same way; its connections are released and its PID is
+    ///   free. Messages it sent that are still queued elsewhere stay there, as in Xous, and
+    ///   answering one of them fails with `ProcessNotFound`.
+    func terminate(_ process: ProcessRecord) {
+        var wake: [ParkingCondition] = []
+        lock.withLock {
+            guard !process.terminated else { return }
+            process.terminated = true
+            processes[process.pid] = nil
+            for server in servers.compactMap({ $0 }) where server.owner == process.pid {
+                tearDown(server, abandonWith: .serverNotFound, leavingTombstones: true)
+            }
+            for server in servers.compactMap({ $0 }) {
+                for case .queued(let message) in server.slots where message.sender === process {
+                    if let replied = message.abandonBySender() { wake.append(replied) }
+                }
+                for case .awaitingReply(let message) in server.slots where message.sender === process {
+                    if let replied = message.abandonBySender() { wake.append(replied) }
+                }
+                // Its threads parked on a full queue look again and find the process gone.
+                server.slotFreed.broadcast()
+            }
+            for slot in process.connections.indices { process.connections[slot] = nil }
+            lock.broadcast()  // its threads parked in connect look again too
+        }
+        for condition in wake { condition.signal() }
+    }
 
     // MARK: Servers
 
-    func createServer(owner pid: PID, sid requested: SID?) throws(XousError) -> (SID, CID) {
+    func createServer(owner process: ProcessRecord, sid requested: SID?) throws(XousError) -> (SID, CID) {
         try lock.withLock { () throws(XousError) -> (SID, CID) in
-            guard let process = processes[pid], !process.terminated else { throw .processNotFound }
+            guard !process.terminated else { throw .processTerminated }
             // Xous answers a full server table with ServerNotFound (sic); the model keeps the number.
             guard let index = servers.firstIndex(where: { $0 == nil }) else { throw .serverNotFound }
+            // Xous creates the server even then and answers OutOfMemory, leaving a server its
+            // creator cannot reach; the model creates nothing.
             guard let slot = process.connections.firstIndex(where: { $0 == nil }) else { throw .outOfMemory }
             var sid = requested ?? SID.random()
             if requested == nil {
                 while serversBySID[sid] != nil { sid = SID.random() }
             } else if serversBySID[sid] != nil {
+                // Xous does no uniqueness check and makes an unreachable duplicate.
                 throw .serverExists
             }
-            let server = ServerRecord(sid: sid, index: index, owner: pid)
+            let server = ServerRecord(sid: sid, index: index, owner: process.pid)
             servers[index] = server
             serversBySID[sid] = server
             // create_server connects its creator (the kernel returns NewServerID(sid, cid)).
@@ -106,17 +150,19 @@ public final class Kernel: @unchecked Sendable {
         }
     }
 
-    func destroyServer(owner pid: PID, sid: SID) throws(XousError) {
+    func destroyServer(owner process: ProcessRecord, sid: SID) throws(XousError) {
         try lock.withLock { () throws(XousError) in
-            guard let server = serversBySID[sid], server.owner == pid else { throw .serverNotFound }
+            guard !process.terminated else { throw .processTerminated }
+            guard let server = serversBySID[sid], server.owner == process.pid else { throw .serverNotFound }
             guard server.awaitingReplies == 0 else { throw .serverQueueFull }
-            tearDown(server, abandonWith: .serverNotFound)
+            tearDown(server, abandonWith: .serverNotFound, leavingTombstones: false)
         }
     }
 
     /// Removes a server: queued scalars and moves are dropped, parked senders of blocking
-    /// messages are woken with `error`, and every connection to it is cleared. Lock held.
-    private func tearDown(_ server: ServerRecord, abandonWith error: XousError) {
+    /// messages are woken with `error`, and every connection to it is cleared (`destroy_server`)
+    /// or left as a tombstone (a terminated owner). Lock held.
+    private func tearDown(_ server: ServerRecord, abandonWith error: XousError, leavingTombstones: Bool) {
         server.destroyed = true
         for slot in 0..<server.slots.count {
             switch server.slots[slot] {
@@ -131,9 +177,11 @@ public final class Kernel: @unchecked Sendable {
         server.awaitingReplies = 0
         servers[server.index] = nil
         serversBySID[server.sid] = nil
-        for process in processes.values {
-            for slot in process.connections.indices where process.connections[slot] === server {
-                process.connections[slot] = nil
+        if !leavingTombstones {
+            for process in processes.values {
+                for slot in process.connections.indices where process.connections[slot] === server {
+                    process.connections[slot] = nil
+                }
             }
         }
         server.slotFreed.broadcast()
@@ -143,41 +191,56 @@ public final class Kernel: @unchecked Sendable {
 
     // MARK: Connections
 
-    func connect(from pid: PID, to sid: SID, blocking: Bool) throws(XousError) -> CID {
+    /// Connects `process` to `sid`. An existing connection is returned as it is; a full table
+    /// is `OutOfMemory` before the server's existence is looked at (as on Xous); a missing
+    /// server is waited for when `blocking` (until `deadline`, if any) and `ServerNotFound`
+    /// otherwise.
+    func connect(
+        from process: ProcessRecord, to sid: SID, blocking: Bool, deadline: MonotonicInstant? = nil
+    ) throws(XousError) -> CID {
         try lock.withLock { () throws(XousError) -> CID in
             while true {
-                guard let process = processes[pid], !process.terminated else { throw .processNotFound }
-                if let server = serversBySID[sid] {
-                    if let existing = process.connections.firstIndex(where: { $0 === server }) {
-                        return CID(existing) + Kernel.firstCID
-                    }
-                    guard let slot = process.connections.firstIndex(where: { $0 == nil }) else { throw .outOfMemory }
+                guard !process.terminated else { throw .processTerminated }
+                let server = serversBySID[sid]
+                if let server, let existing = process.connections.firstIndex(where: { $0 === server }) {
+                    return CID(existing) + Kernel.firstCID
+                }
+                guard let slot = process.connections.firstIndex(where: { $0 == nil }) else { throw .outOfMemory }
+                if let server {
                     process.connections[slot] = server
                     return CID(slot) + Kernel.firstCID
                 }
                 // connect() blocks until the server exists; try_connect() fails at once.
                 guard blocking else { throw .serverNotFound }
-                lock.wait()
+                if let deadline {
+                    guard lock.wait(until: deadline) || serversBySID[sid] != nil else { throw .serverNotFound }
+                } else {
+                    lock.wait()
+                }
             }
         }
     }
 
-    func disconnect(from pid: PID, cid: CID) throws(XousError) {
+    func disconnect(from process: ProcessRecord, cid: CID) throws(XousError) {
         try lock.withLock { () throws(XousError) in
-            guard let process = processes[pid], process.server(for: cid) != nil else { throw .serverNotFound }
-            process.connections[Int(cid - Kernel.firstCID)] = nil
+            guard !process.terminated else { throw .processTerminated }
+            // A tombstone disconnects like a live connection, which frees its slot.
+            guard let slot = process.slotIndex(for: cid), process.connections[slot] != nil else {
+                throw .serverNotFound
+            }
+            process.connections[slot] = nil
         }
     }
 
-    func connectionCount(of pid: PID) -> Int {
-        lock.withLock { processes[pid]?.usedConnections ?? 0 }
+    func connectionCount(of process: ProcessRecord) -> Int {
+        lock.withLock { process.usedConnections }
     }
 
     // MARK: Messages
 
     /// Queues a message and, for blocking kinds, parks until it is answered.
     func send(
-        from pid: PID, to cid: CID, kind: MessageKind, scalar: ScalarMessage,
+        from process: ProcessRecord, to cid: CID, kind: MessageKind, scalar: ScalarMessage,
         storage: PageStorage? = nil, offset: Int = 0, valid: Int = 0, waitForSlot: Bool
     ) throws(XousError) -> XousResult {
         lock.lock()
@@ -189,22 +252,22 @@ public final class Kernel: @unchecked Sendable {
             lock.unlock()
             wakeAfterUnlock?.signal()
         }
-        guard let process = processes[pid], !process.terminated else { throw .processNotFound }
+        guard !process.terminated else { throw .processTerminated }
+        // A free slot, a CID out of range and a tombstone all answer ServerNotFound.
         guard let server = process.server(for: cid) else { throw .serverNotFound }
         var slot = server.freeSlots.popLast()
         while slot == nil {
             // send_message waits for room (Xous's kernel retries); try_send_message does not.
             guard waitForSlot else { throw .serverQueueFull }
             lock.wait(on: server.slotFreed)
-            // The connection may have been cut, or the server destroyed, while parked.
-            guard !process.terminated, process.server(for: cid) === server, !server.destroyed else {
-                throw .serverNotFound
-            }
+            // The process may have ended, the connection been cut, or the server destroyed, while parked.
+            guard !process.terminated else { throw .processTerminated }
+            guard process.server(for: cid) === server, !server.destroyed else { throw .serverNotFound }
             slot = server.freeSlots.popLast()
         }
         generation &+= 1
         let message = PendingMessage(
-            kind: kind, id: scalar.id, senderPID: pid, scalar: scalar,
+            kind: kind, id: scalar.id, sender: process, scalar: scalar,
             storage: storage, offset: offset, valid: valid, generation: generation)
         server.slots[slot!] = .queued(message)
         server.arrivals.append(slot!)
@@ -233,7 +296,7 @@ public final class Kernel: @unchecked Sendable {
     }
 
     /// Takes the oldest message from a server the caller owns; parks while the queue is empty.
-    func receive(by pid: PID, from sid: SID, blocking: Bool) throws(XousError) -> ReceivedMessage? {
+    func receive(by process: ProcessRecord, from sid: SID, blocking: Bool) throws(XousError) -> ReceivedMessage? {
         lock.lock()
         // A sender parked on the full queue is woken after the lock is released (see `send`).
         var wakeAfterUnlock: ParkingCondition?
@@ -241,8 +304,9 @@ public final class Kernel: @unchecked Sendable {
             lock.unlock()
             wakeAfterUnlock?.signal()
         }
+        guard !process.terminated else { throw .processTerminated }
         // Only the owning process may receive (`sidx_from_sid` checks the PID).
-        guard let server = serversBySID[sid], server.owner == pid else { throw .serverNotFound }
+        guard let server = serversBySID[sid], server.owner == process.pid else { throw .serverNotFound }
         var looked = false
         var parkedAt: MonotonicInstant?
         while server.arrivals.isEmpty {
@@ -272,17 +336,21 @@ public final class Kernel: @unchecked Sendable {
             wakeAfterUnlock = server.release(slot: slot, eager: false)
         }
         let sender = MessageSender(
-            pid: message.senderPID, serverIndex: server.index, slot: slot, generation: message.generation)
+            pid: message.sender.pid, serverIndex: server.index, slot: slot, generation: message.generation)
         return ReceivedMessage(sender: sender, message: message)
     }
 
     /// Answers a blocking message. Answering twice, answering a non-blocking message or
-    /// answering with the wrong kind of reply is `DoubleFree`, as on Xous.
-    func reply(by pid: PID, to sender: MessageSender, with result: XousResult) throws(XousError) {
+    /// answering with the wrong kind of reply is `DoubleFree`, as on Xous, and changes nothing.
+    /// Answering a message whose sender's process has ended frees its slot and fails with
+    /// `ProcessNotFound`, as on Xous.
+    func reply(by process: ProcessRecord, to sender: MessageSender, with result: XousResult) throws(XousError) {
         // The sender, and a sender waiting for the freed slot, are woken after the lock is
         // released (see `send`).
-        let (freed, replied) = try lock.withLock { () throws(XousError) -> (ParkingCondition?, ParkingCondition?) in
-            guard let server = servers[sender.serverIndex], server.owner == pid else { throw .serverNotFound }
+        let (freed, replied, senderGone) = try lock.withLock {
+            () throws(XousError) -> (ParkingCondition?, ParkingCondition?, Bool) in
+            guard !process.terminated else { throw .processTerminated }
+            guard let server = servers[sender.serverIndex], server.owner == process.pid else { throw .serverNotFound }
             guard sender.slot < server.slots.count,
                   case .awaitingReply(let message) = server.slots[sender.slot],
                   message.generation == sender.generation
@@ -297,17 +365,27 @@ public final class Kernel: @unchecked Sendable {
             server.awaitingReplies -= 1
             // A reply frees a slot that no receive will free later: wake a parked sender now.
             let freed = server.release(slot: sender.slot, eager: true)
-            return (freed, message.answerLater(.success(result)))
+            if message.senderGone { return (freed, nil, true) }
+            return (freed, message.answerLater(.success(result)), false)
         }
         replied?.signal()
         freed?.signal()
+        if senderGone { throw .processNotFound }
     }
 
     // MARK: Privileged calls for the name server
 
-    /// `connect_for_process`: makes a connection inside another process without telling it the SID.
-    func connect(forProcess pid: PID, to sid: SID) throws(XousError) -> CID {
-        try connect(from: pid, to: sid, blocking: false)
+    /// `connect_for_process`: makes a connection in another process's table without telling it
+    /// the SID. With a `deadline`, a server that does not exist yet is waited for until then
+    /// (Xous's kernel answers RetryCall and its name server retries with no limit).
+    /// - Throws: `ProcessNotFound` if `pid` is not a live process; as `connect` otherwise.
+    func connect(forProcess pid: PID, to sid: SID, deadline: MonotonicInstant? = nil) throws(XousError) -> CID {
+        guard let target = lock.withLock({ processes[pid] }) else { throw .processNotFound }
+        do throws(XousError) {
+            return try connect(from: target, to: sid, blocking: deadline != nil, deadline: deadline)
+        } catch .processTerminated {
+            throw .processNotFound
+        }
     }
 
     func processName(_ pid: PID) -> String? { lock.withLock { processes[pid]?.name } }

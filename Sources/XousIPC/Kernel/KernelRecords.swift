@@ -2,7 +2,8 @@
 final class PendingMessage: @unchecked Sendable {
     let kind: MessageKind
     let id: MessageID
-    let senderPID: PID
+    /// The sending process (its identity, not its PID, which a later process may reuse).
+    let sender: ProcessRecord
     let scalar: ScalarMessage
     let storage: PageStorage?
     let offset: Int
@@ -10,17 +11,19 @@ final class PendingMessage: @unchecked Sendable {
     let generation: UInt64
     /// Set once, under the kernel lock, when a blocking message is answered or abandoned.
     var reply: Result<XousResult, XousError>?
+    /// The sender's process ended while this message waited; its answer goes nowhere.
+    var senderGone = false
     /// Only blocking messages have a parked sender to wake.
     let replied: ParkingCondition?
     /// Bumped when `reply` is set, so the sender can look for it without the lock; like
     /// `replied`, only blocking messages have one.
     let answered: ChangeCounter?
 
-    init(kind: MessageKind, id: MessageID, senderPID: PID, scalar: ScalarMessage,
+    init(kind: MessageKind, id: MessageID, sender: ProcessRecord, scalar: ScalarMessage,
          storage: PageStorage?, offset: Int, valid: Int, generation: UInt64) {
         self.kind = kind
         self.id = id
-        self.senderPID = senderPID
+        self.sender = sender
         self.scalar = scalar
         self.storage = storage
         self.offset = offset
@@ -42,6 +45,15 @@ final class PendingMessage: @unchecked Sendable {
         reply = result
         answered?.bump()
         return replied
+    }
+
+    /// Its sender's process ended: a parked sender thread wakes with `ProcessTerminated`, and
+    /// the message stays where it is for its server. Returns the condition to signal once the
+    /// kernel lock is released (nil for a message nobody waits on).
+    func abandonBySender() -> ParkingCondition? {
+        senderGone = true
+        guard kind.isBlocking, reply == nil else { return nil }
+        return answerLater(.failure(.processTerminated))
     }
 }
 
@@ -127,11 +139,14 @@ struct SlotRing {
     }
 }
 
-/// A process's kernel-side state: its name and its 32 connection slots.
+/// A process's kernel-side state: its name and its 32 connection slots. Guarded by the
+/// kernel lock.
 final class ProcessRecord {
     let pid: PID
     let name: String
-    /// Slot `n` is CID `n + 2`; a slot points at the server it connects to.
+    /// Slot `n` is CID `n + 2`; a slot points at the server it connects to. A slot that points
+    /// at a destroyed server is a tombstone (its server's process ended): it stays taken until
+    /// disconnected.
     var connections: [ServerRecord?] = Array(repeating: nil, count: Kernel.maxConnections)
     var terminated = false
 
@@ -140,9 +155,16 @@ final class ProcessRecord {
         self.name = name
     }
 
-    func server(for cid: CID) -> ServerRecord? {
+    /// The slot of `cid`, nil for a number outside 2...33.
+    func slotIndex(for cid: CID) -> Int? {
         guard cid >= Kernel.firstCID, Int(cid) < Kernel.maxConnections + Int(Kernel.firstCID) else { return nil }
-        return connections[Int(cid - Kernel.firstCID)]
+        return Int(cid - Kernel.firstCID)
+    }
+
+    /// The live server `cid` connects to: nil for a free slot, a tombstone or a bad number.
+    func server(for cid: CID) -> ServerRecord? {
+        guard let slot = slotIndex(for: cid), let server = connections[slot], !server.destroyed else { return nil }
+        return server
     }
 
     var usedConnections: Int { connections.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }

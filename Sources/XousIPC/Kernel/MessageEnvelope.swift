@@ -47,10 +47,11 @@ public struct MessageEnvelope: ~Copyable, @unchecked Sendable {
         return try body(storage.bytes)
     }
 
-    /// Decodes a value from the used part of a memory message (Xous's `Buffer::from_memory_message`
-    /// then `to_original`). A scalar, an `offset` beyond the pages, or bytes that do not decode
-    /// are refused; nothing the sender put there can make this trap.
-    public func decode<T: WireCodable>(_ type: T.Type = T.self) throws(EnvelopeDecodingError) -> T {
+    /// Decodes the archive in the used part of a memory message (Xous's
+    /// `Buffer::from_memory_message` then `to_original`): `offset` is its length and the root
+    /// sits at `offset - size`. A scalar, an `offset` beyond the pages, or bytes that do not
+    /// decode are refused; nothing the sender put there can make this trap.
+    public func decode<T: Archivable>(_ type: T.Type = T.self) throws(EnvelopeDecodingError) -> T {
         guard let storage = message.storage else { throw .notMemory(kind) }
         guard message.offset >= 0, message.offset <= storage.count else {
             throw .offsetOutOfRange(offset: message.offset, capacity: storage.count)
@@ -72,8 +73,9 @@ public struct MessageEnvelope: ~Copyable, @unchecked Sendable {
         return try body(storage.mutableBytes, &returnedOffset, &returnedValid)
     }
 
-    /// Encodes `value` into a MutableBorrow's pages and returns its length as the new offset.
-    public mutating func reply(encoding value: some WireCodable) throws(EnvelopeDecodingError) {
+    /// Archives `value` into a MutableBorrow's pages from byte 0 and returns its length as the
+    /// new offset, leaving `valid` as the lender sent it (Xous's `Buffer::replace`).
+    public mutating func reply(encoding value: some Archivable) throws(EnvelopeDecodingError) {
         guard kind == .mutableBorrow, let storage = message.storage else { throw .notMemory(kind) }
         let bytes = value.encoded()
         guard bytes.count <= storage.count else {
@@ -84,30 +86,30 @@ public struct MessageEnvelope: ~Copyable, @unchecked Sendable {
     }
 
     /// Sends this message on to another server with a new opcode (Xous's `Envelope::forward`),
-    /// keeping its kind: a Move hands its pages on; a BlockingScalar waits for the other
-    /// server's answer and relays it to the original sender; a Borrow or MutableBorrow is lent
-    /// on and returned to its lender (with the other server's offset and valid) when answered.
+    /// keeping its kind: a Scalar or a Move is handed on; a BlockingScalar waits for the other
+    /// server's answer and relays it to the original sender when it is a `Scalar1` or `Scalar2`
+    /// (anything else, a `Scalar5` included, is `MemoryInUse`, as in Xous); a Borrow or
+    /// MutableBorrow is lent on and, once the other server returns it, goes back to its lender
+    /// when this envelope drops, with the offset and valid the lender sent (Xous drops the
+    /// envelope as it came; the other server's offset and valid are not relayed).
     ///
     /// On failure the envelope is untouched and still yours to answer or drop.
     public mutating func forward(to cid: CID, id newID: MessageID) throws(XousError) {
         var scalar = message.scalar
         scalar.id = newID
         let result = try process.kernel.send(
-            from: process.pid, to: cid, kind: kind, scalar: scalar,
+            from: process.record, to: cid, kind: kind, scalar: scalar,
             storage: message.storage, offset: message.offset, valid: message.valid, waitForSlot: true)
         switch (kind, result) {
-        case (.blockingScalar, .scalar1), (.blockingScalar, .scalar2), (.blockingScalar, .scalar5):
-            try process.kernel.reply(by: process.pid, to: sender, with: result)
+        case (.blockingScalar, .scalar1), (.blockingScalar, .scalar2):
+            try process.kernel.reply(by: process.record, to: sender, with: result)
             ownsReply = false
         case (.blockingScalar, _):
-            // Xous relays only scalar answers; anything else is MemoryInUse.
             throw .memoryInUse
-        case (.mutableBorrow, .memoryReturned(let offset, let valid)):
-            returnedOffset = offset
-            returnedValid = valid
-        default:
-            // Scalar and Move are gone; a Borrow is returned when this envelope drops.
-            if !kind.isBlocking { ownsReply = false }
+        case (.scalar, _), (.move, _):
+            ownsReply = false
+        case (.borrow, _), (.mutableBorrow, _):
+            break  // returned, with this envelope's offset and valid, when it drops
         }
     }
 
@@ -119,7 +121,7 @@ public struct MessageEnvelope: ~Copyable, @unchecked Sendable {
     /// a queue slot, and a pinned slot makes `destroyServer` fail with ServerQueueFull.
     public func refuse() {
         guard kind == .blockingScalar, ownsReply else { return }
-        try? process.kernel.reply(by: process.pid, to: sender, with: .scalar1(0))
+        try? process.kernel.reply(by: process.record, to: sender, with: .scalar1(0))
     }
 
     deinit {
@@ -128,7 +130,7 @@ public struct MessageEnvelope: ~Copyable, @unchecked Sendable {
         case .borrow, .mutableBorrow:
             // The lender gets its memory back; the server may already be gone (process torn down).
             try? process.kernel.reply(
-                by: process.pid, to: sender, with: .memoryReturned(offset: returnedOffset, valid: returnedValid))
+                by: process.record, to: sender, with: .memoryReturned(offset: returnedOffset, valid: returnedValid))
         case .move, .scalar, .blockingScalar:
             break
         }

@@ -4,20 +4,34 @@
 /// The methods are Xous's syscalls made as this process (`create_server`, `connect`,
 /// `send_message`, `receive_message`, `return_scalar`, …). Any thread may call them; a call
 /// that blocks parks only the calling thread.
-public final class XousProcess: Sendable, CustomStringConvertible {
+public final class XousProcess: @unchecked Sendable, CustomStringConvertible {
     let kernel: Kernel
+    /// The kernel's record of this process; its identity outlives the PID, which a later
+    /// process may get once this one is terminated.
+    let record: ProcessRecord
     /// This process's ID.
-    public let pid: PID
+    public var pid: PID { record.pid }
     /// The name it was created with, for logs.
-    public let name: String
+    public var name: String { record.name }
 
-    init(kernel: Kernel, pid: PID, name: String) {
+    init(kernel: Kernel, record: ProcessRecord) {
         self.kernel = kernel
-        self.pid = pid
-        self.name = name
+        self.record = record
     }
 
     public var description: String { "XousProcess(\(name), pid: \(pid))" }
+
+    // MARK: Lifetime
+
+    /// Ends this process as Xous's kernel does when a process exits (see `Kernel.terminate`):
+    /// its servers are destroyed, other processes' connections to them become tombstones, every
+    /// sender waiting on them wakes with `ServerNotFound`, its own threads parked in the kernel
+    /// wake with `ProcessTerminated`, and every later call made as this process fails that way.
+    /// Idempotent.
+    public func terminate() { kernel.terminate(record) }
+
+    /// True once the process was terminated.
+    public var isTerminated: Bool { kernel.lock.withLock { record.terminated } }
 
     // MARK: Servers
 
@@ -26,13 +40,13 @@ public final class XousProcess: Sendable, CustomStringConvertible {
     /// - Throws: `ServerNotFound` when the kernel already holds `Kernel.maxServers` servers
     ///   (Xous's number, sic); `OutOfMemory` when this process has no free connection slot.
     public func createServer() throws(XousError) -> SID {
-        try kernel.createServer(owner: pid, sid: nil).0
+        try kernel.createServer(owner: record, sid: nil).0
     }
 
     /// Creates a server with a SID chosen by the caller (`create_server_with_address`), as the
     /// well-known servers do. `ServerExists` if that SID is taken.
     public func createServer(sid: SID) throws(XousError) -> SID {
-        try kernel.createServer(owner: pid, sid: sid).0
+        try kernel.createServer(owner: record, sid: sid).0
     }
 
     /// Destroys a server this process owns.
@@ -43,31 +57,43 @@ public final class XousProcess: Sendable, CustomStringConvertible {
     /// `ServerNotFound`, and clears every process's connections to it.
     /// - Throws: `ServerNotFound` if the server does not exist or belongs to another process.
     public func destroyServer(_ sid: SID) throws(XousError) {
-        try kernel.destroyServer(owner: pid, sid: sid)
+        try kernel.destroyServer(owner: record, sid: sid)
     }
 
     // MARK: Connections
 
     /// Connects to a server, blocking until it exists. Connecting again to the same SID returns
     /// the same CID (so `disconnect` must be reference-counted by the caller, as on Xous).
-    /// - Throws: `OutOfMemory` when all 32 connection slots are in use.
+    /// - Throws: `OutOfMemory` when all 32 connection slots are in use and the server is not
+    ///   already connected, whether or not it exists (Xous checks the table first).
     public func connect(_ sid: SID) throws(XousError) -> CID {
-        try kernel.connect(from: pid, to: sid, blocking: true)
+        try kernel.connect(from: record, to: sid, blocking: true)
     }
 
     /// Connects to a server that must exist now; `ServerNotFound` otherwise.
     public func tryConnect(_ sid: SID) throws(XousError) -> CID {
-        try kernel.connect(from: pid, to: sid, blocking: false)
+        try kernel.connect(from: record, to: sid, blocking: false)
     }
 
-    /// Frees a connection slot; the CID may be handed out again by a later `connect`.
-    /// - Throws: `ServerNotFound` if `cid` is not a live connection of this process.
+    /// Frees a connection slot, a tombstone's too; the CID may be handed out again by a later
+    /// `connect`.
+    /// - Throws: `ServerNotFound` if `cid` is not a connection (live or tombstone) of this process.
     public func disconnect(_ cid: CID) throws(XousError) {
-        try kernel.disconnect(from: pid, cid: cid)
+        try kernel.disconnect(from: record, cid: cid)
     }
 
-    /// Connection slots in use (of `Kernel.maxConnections`).
-    public var connectionCount: Int { kernel.connectionCount(of: pid) }
+    /// Makes a connection to `sid` in another process's table and returns that process's CID
+    /// (`connect_for_process`, how xous-names brokers a connection without revealing the SID).
+    /// A server that does not exist yet is waited for until `deadline`, nil meaning not at all.
+    /// - Throws: `ProcessNotFound` if `pid` is not a live process; `ServerNotFound` if the
+    ///   server is missing at the deadline; `OutOfMemory` if that process's table is full.
+    public func connect(forProcess pid: PID, to sid: SID, waitUntil deadline: MonotonicInstant?) throws(XousError) -> CID {
+        guard !isTerminated else { throw .processTerminated }
+        return try kernel.connect(forProcess: pid, to: sid, deadline: deadline)
+    }
+
+    /// Connection slots in use (of `Kernel.maxConnections`), tombstones included.
+    public var connectionCount: Int { kernel.connectionCount(of: record) }
 
     // MARK: Sending
 
@@ -76,14 +102,14 @@ public final class XousProcess: Sendable, CustomStringConvertible {
     /// - Throws: `ServerNotFound` if `cid` is not connected or the server goes away first.
     @discardableResult
     public func send(_ cid: CID, _ message: Message) throws(XousError) -> XousResult {
-        try kernel.send(from: pid, to: cid, kind: message.kind, scalar: message.scalar, waitForSlot: true)
+        try kernel.send(from: record, to: cid, kind: message.kind, scalar: message.scalar, waitForSlot: true)
     }
 
     /// As `send`, but a full queue fails at once with `ServerQueueFull`. A blocking message
     /// that was queued still waits for its answer.
     @discardableResult
     public func trySend(_ cid: CID, _ message: Message) throws(XousError) -> XousResult {
-        try kernel.send(from: pid, to: cid, kind: message.kind, scalar: message.scalar, waitForSlot: false)
+        try kernel.send(from: record, to: cid, kind: message.kind, scalar: message.scalar, waitForSlot: false)
     }
 
     /// Moves `buffer`'s pages to the server (`Buffer::send`): the buffer is consumed whether or
@@ -104,8 +130,9 @@ public final class XousProcess: Sendable, CustomStringConvertible {
         try sendMemory(cid, id: id, kind: .borrow, buffer: buffer, waitForSlot: true)
     }
 
-    /// Lends `buffer` for the server to change (`Buffer::lend_mut`, a MutableBorrow); blocks
-    /// until returned, then sets `buffer.used` from the returned offset.
+    /// Lends `buffer` for the server to change (`Buffer::lend_mut`, a MutableBorrow with offset
+    /// `used` and valid the page length); blocks until returned, then sets `buffer.used` from
+    /// the returned offset, as `lend_mut` does.
     @discardableResult
     public func lendMutable(_ cid: CID, id: MessageID, _ buffer: inout Buffer) throws(XousError) -> XousResult {
         let result = try sendMemory(cid, id: id, kind: .mutableBorrow, buffer: buffer, waitForSlot: true)
@@ -117,12 +144,25 @@ public final class XousProcess: Sendable, CustomStringConvertible {
         return result
     }
 
+    /// Lends `buffer`'s pages for the server to change with the `offset` and `valid` the caller
+    /// chooses, for the few messages that are not an archive (xous-names' BlockingConnect puts
+    /// the name length in `valid`). `buffer.used` is left alone; the returned offset and valid
+    /// are the server's.
+    @discardableResult
+    public func lendMutable(
+        _ cid: CID, id: MessageID, _ buffer: inout Buffer, offset: Int, valid: Int
+    ) throws(XousError) -> XousResult {
+        try kernel.send(
+            from: record, to: cid, kind: .mutableBorrow, scalar: ScalarMessage(id: id),
+            storage: buffer.storage, offset: offset, valid: valid, waitForSlot: true)
+    }
+
     @discardableResult
     private func sendMemory(
         _ cid: CID, id: MessageID, kind: MessageKind, buffer: borrowing Buffer, waitForSlot: Bool
     ) throws(XousError) -> XousResult {
         try kernel.send(
-            from: pid, to: cid, kind: kind, scalar: ScalarMessage(id: id),
+            from: record, to: cid, kind: kind, scalar: ScalarMessage(id: id),
             storage: buffer.storage, offset: buffer.used, valid: buffer.capacity, waitForSlot: waitForSlot)
     }
 
@@ -133,7 +173,7 @@ public final class XousProcess: Sendable, CustomStringConvertible {
     /// - Throws: `ServerNotFound` if the server does not exist, is another process's, or is
     ///   destroyed while this thread waits.
     public func receive(_ sid: SID) throws(XousError) -> MessageEnvelope {
-        guard let received = try kernel.receive(by: pid, from: sid, blocking: true) else {
+        guard let received = try kernel.receive(by: record, from: sid, blocking: true) else {
             preconditionFailure("a blocking receive returned without a message")
         }
         return MessageEnvelope(received: received, process: self)
@@ -141,7 +181,7 @@ public final class XousProcess: Sendable, CustomStringConvertible {
 
     /// As `receive`, but returns nil at once when the queue is empty.
     public func tryReceive(_ sid: SID) throws(XousError) -> MessageEnvelope? {
-        guard let received = try kernel.receive(by: pid, from: sid, blocking: false) else { return nil }
+        guard let received = try kernel.receive(by: record, from: sid, blocking: false) else { return nil }
         return MessageEnvelope(received: received, process: self)
     }
 
@@ -149,19 +189,19 @@ public final class XousProcess: Sendable, CustomStringConvertible {
     /// - Throws: `DoubleFree` if the message was already answered or is not a BlockingScalar;
     ///   `ServerNotFound` if this process does not own the server the message came to.
     public func returnScalar(_ sender: MessageSender, _ value: UInt) throws(XousError) {
-        try kernel.reply(by: pid, to: sender, with: .scalar1(value))
+        try kernel.reply(by: record, to: sender, with: .scalar1(value))
     }
 
     /// Answers a BlockingScalar with two words (`return_scalar2`).
     public func returnScalar2(_ sender: MessageSender, _ first: UInt, _ second: UInt) throws(XousError) {
-        try kernel.reply(by: pid, to: sender, with: .scalar2(first, second))
+        try kernel.reply(by: record, to: sender, with: .scalar2(first, second))
     }
 
     /// Answers a BlockingScalar with five words (`return_scalar5`).
     public func returnScalar5(
         _ sender: MessageSender, _ a: UInt, _ b: UInt, _ c: UInt, _ d: UInt, _ e: UInt
     ) throws(XousError) {
-        try kernel.reply(by: pid, to: sender, with: .scalar5(a, b, c, d, e))
+        try kernel.reply(by: record, to: sender, with: .scalar5(a, b, c, d, e))
     }
 }
 

@@ -1,4 +1,5 @@
-/// The client side of the name server (Xous's `XousNames`), as calls of a process.
+/// The client side of the name server (Xous's `XousNames` in `api/xous-api-names/src/lib.rs`),
+/// as calls of a process, sending exactly the bytes xous-api-names sends.
 extension XousProcess {
     /// This process's connection to the name server (every process may reach it; the SID is
     /// well known). Connecting again returns the same CID.
@@ -6,25 +7,25 @@ extension XousProcess {
         try connect(nameServerSID)
     }
 
-    /// Registers `name` and creates its server, owned by this process (`register_name` followed
-    /// by `create_server_with_sid`). Returns the SID, which only the owner learns.
+    /// Registers `name` and creates its server, owned by this process (`register_name`: the name
+    /// server answers a fresh SID and the registrant creates the server with it). Returns the
+    /// SID, which only the registrant learns.
     ///
     /// - Parameter maxConnections: nil for any number of connections; otherwise only the first
     ///   `n` connection requests succeed (trust on first use, counted per request).
-    /// - Throws: `InvalidString` for a name over 63 bytes of UTF-8; `InternalError` if the name
-    ///   is taken or the kernel has no room for the server.
+    /// - Throws: `InvalidString` for a name over 63 bytes of UTF-8 (which would make xous-names
+    ///   panic, so it is never sent); `InternalError` if the name is taken; kernel errors if the
+    ///   server cannot be created.
     public func registerName(_ name: String, maxConnections: UInt32? = nil) throws(XousError) -> SID {
-        let field = try ServerNameField(name)
-        var buffer = Buffer(encoding: NameRegistration(name: field, connectionLimit: maxConnections))
+        guard name.utf8.count <= maxServerNameBytes else { throw .invalidString }
+        var buffer = Buffer(encoding: NameRegistration(name: name, connectionLimit: maxConnections))
         try lendMutable(try nameServerCID(), id: NameServerOpcode.register.rawValue, &buffer)
-        guard let reply = try? buffer.decode(NameRegistrationReply.self), let sid = reply.sid else {
-            throw .internalError
-        }
-        return sid
+        guard case .sid(let sid)? = try? buffer.decode(NameServerReturn.self) else { throw .internalError }
+        return try createServer(sid: sid)
     }
 
-    /// Removes a name this process registered; its server stays until destroyed.
-    /// Returns false if the name was not this process's.
+    /// Removes the name whose server is `sid` (`unregister_server`); the server stays until
+    /// destroyed. Returns false if no name had that SID.
     @discardableResult
     public func unregisterName(_ sid: SID) throws(XousError) -> Bool {
         let (a, b, c, d) = sid.words
@@ -32,31 +33,57 @@ extension XousProcess {
             try nameServerCID(),
             .blockingScalar(ScalarMessage(
                 id: NameServerOpcode.unregister.rawValue, UInt(a), UInt(b), UInt(c), UInt(d))))
-        return result == .scalar1(1)
+        return result != .scalar1(0)
     }
 
     /// Connects to the server registered as `name`, waiting until someone registers it
-    /// (`request_connection_blocking`). The caller gets a CID, never the SID.
-    /// - Throws: `InternalError` if the name server refuses (for example, its connection limit
-    ///   is used up).
+    /// (`request_connection_blocking`: a raw page with the name, `valid` its length). The caller
+    /// gets a CID, never the SID.
+    /// - Throws: `InvalidString` for a name over 63 bytes; `InternalError` if the name server
+    ///   refuses (for example, the name's connection limit is used up).
     public func requestConnectionBlocking(_ name: String) throws(XousError) -> CID {
-        try requestConnection(name, opcode: .blockingConnect)
-    }
-
-    /// Connects to the server registered as `name` if there is one now (`request_connection`).
-    /// - Throws: `ServerNotFound` if no such name is registered; `InternalError` if refused.
-    public func requestConnection(_ name: String) throws(XousError) -> CID {
-        try requestConnection(name, opcode: .tryConnect)
-    }
-
-    private func requestConnection(_ name: String, opcode: NameServerOpcode) throws(XousError) -> CID {
-        var buffer = Buffer(encoding: try ConnectRequest(name))
-        try lendMutable(try nameServerCID(), id: opcode.rawValue, &buffer)
-        guard let reply = try? buffer.decode(ConnectReply.self) else { throw .internalError }
-        switch reply.result {
-        case .success(let cid): return cid
-        case .failure(let error) where error.code == .serverNotFound && opcode == .tryConnect: throw .serverNotFound
-        case .failure: throw .internalError
+        var buffer = Buffer()
+        let valid = try buffer.withUnsafeMutableBytes { page throws(XousError) in try ConnectPage.writeRequest(name, into: page) }
+        try lendMutable(try nameServerCID(), id: NameServerOpcode.blockingConnect.rawValue, &buffer, offset: 0, valid: valid)
+        guard case .success(let granted) = buffer.withUnsafeBytes({ ConnectPage.readReply(in: $0) }) else {
+            throw .internalError
         }
+        return granted.cid
+    }
+
+    /// Connects to the server registered as `name` if it is available now (`request_connection`,
+    /// a Lookup).
+    /// - Throws: `ServerNotFound` if the name is unknown or its limit is used up.
+    public func requestConnection(_ name: String) throws(XousError) -> CID {
+        try requestConnectionWithToken(name).cid
+    }
+
+    /// As `requestConnection`, also returning the name's disconnect token
+    /// (`request_connection_with_token`).
+    public func requestConnectionWithToken(_ name: String) throws(XousError) -> (cid: CID, token: DisconnectToken?) {
+        guard name.utf8.count <= maxServerNameBytes else { throw .invalidString }
+        var buffer = Buffer(encoding: NameLookup(name: name))
+        try lendMutable(try nameServerCID(), id: NameServerOpcode.lookup.rawValue, &buffer)
+        guard case .cid(let cid, let token)? = try? buffer.decode(NameServerReturn.self) else { throw .serverNotFound }
+        return (cid, token)
+    }
+
+    /// Gives a connection's count back to the name server with its token
+    /// (`disconnect_with_token`), which resets the name's count and draws a new token. The
+    /// kernel connection stays: `disconnect` it too.
+    /// - Throws: `ServerNotFound` if the token is not the name's current one.
+    public func disconnectWithToken(_ name: String, _ token: DisconnectToken) throws(XousError) {
+        guard name.utf8.count <= maxServerNameBytes else { throw .invalidString }
+        var buffer = Buffer(encoding: NameDisconnect(name: name, token: token))
+        try lendMutable(try nameServerCID(), id: NameServerOpcode.disconnect.rawValue, &buffer)
+        guard case .success? = try? buffer.decode(NameServerReturn.self) else { throw .serverNotFound }
+    }
+
+    /// True when every name registered with a connection limit has all its connections
+    /// (`trusted_init_done`).
+    public func trustedInitDone() throws(XousError) -> Bool {
+        let result = try send(
+            try nameServerCID(), .blockingScalar(ScalarMessage(id: NameServerOpcode.trustedInitDone.rawValue)))
+        return result == .scalar1(1)
     }
 }

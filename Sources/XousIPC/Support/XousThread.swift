@@ -12,6 +12,9 @@ import Synchronization
 /// test can prove that nothing outlives its owner.
 public struct XousThread: ~Copyable, Sendable {
     private let handle: pthread_t
+    /// Retained by this handle, released when it is joined, detached or dropped (an Unmanaged
+    /// reference, because `discard` needs trivially destroyed stored properties).
+    private let finished: Unmanaged<ThreadFinished>
 
     /// Starts `body` on a new thread named `name` (at most 15 bytes are kept by Linux).
     ///
@@ -19,7 +22,8 @@ public struct XousThread: ~Copyable, Sendable {
     ///   the virtual size of a process with many subscribers modest.
     /// - Throws: `XousError.threadNotAvailable` when the system refuses a new thread.
     public init(name: String, stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) throws(XousError) {
-        let box = Unmanaged.passRetained(ThreadStart(name: name, body: body)).toOpaque()
+        let finished = ThreadFinished()
+        let box = Unmanaged.passRetained(ThreadStart(name: name, body: body, finished: finished)).toOpaque()
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         pthread_attr_setstacksize(&attributes, max(stackSize, Int(PTHREAD_STACK_MIN)))
@@ -29,6 +33,7 @@ public struct XousThread: ~Copyable, Sendable {
             let start = Unmanaged<ThreadStart>.fromOpaque(raw!).takeRetainedValue()
             nameCurrentThread(start.name)
             start.body()
+            start.finished.mark()
             return nil
         }, box)
         guard result == 0 else {
@@ -36,19 +41,39 @@ public struct XousThread: ~Copyable, Sendable {
             throw .threadNotAvailable
         }
         handle = thread
+        self.finished = Unmanaged.passRetained(finished)
     }
 
     /// Waits for the thread to finish. Consuming: a thread is joined exactly once.
     public consuming func join() {
         let handle = self.handle
+        let finished = self.finished
         discard self
         pthread_join(handle, nil)
+        finished.release()
+    }
+
+    /// Waits at most `milliseconds` for the thread to finish; returns true when it did. A
+    /// thread still running then is detached and runs on unjoined (false).
+    public consuming func join(orDetachAfterMilliseconds milliseconds: UInt64) -> Bool {
+        let handle = self.handle
+        let finished = self.finished
+        let done = finished.takeUnretainedValue().wait(until: MonotonicInstant.now.adding(milliseconds: milliseconds))
+        discard self
+        finished.release()
+        if done {
+            pthread_join(handle, nil)
+        } else {
+            pthread_detach(handle)
+        }
+        return done
     }
 
     deinit {
         // A handle dropped without `join` is a leak of the owner's making; joining here keeps
         // the process's thread count honest rather than leaving a zombie thread record.
         pthread_join(handle, nil)
+        finished.release()
     }
 
     /// Threads alive in this OS process, read from `/proc/self/status` (`Threads:`); nil where
@@ -78,9 +103,34 @@ private func nameCurrentThread(_ name: String) {
 private final class ThreadStart: Sendable {
     let name: String
     let body: @Sendable () -> Void
-    init(name: String, body: @escaping @Sendable () -> Void) {
+    let finished: ThreadFinished
+    init(name: String, body: @escaping @Sendable () -> Void, finished: ThreadFinished) {
         self.name = String(name.utf8.prefix(15)) ?? "xous"
         self.body = body
+        self.finished = finished
+    }
+}
+
+/// Set when a thread's body has returned, for a join that gives up after a while.
+private final class ThreadFinished: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var done = false
+
+    func mark() {
+        lock.withLock {
+            done = true
+            lock.broadcast()
+        }
+    }
+
+    /// Waits until the body returned or `deadline` passed; true when it returned.
+    func wait(until deadline: MonotonicInstant) -> Bool {
+        lock.withLock {
+            while !done {
+                if !lock.wait(until: deadline) { return done }
+            }
+            return true
+        }
     }
 }
 
@@ -115,7 +165,9 @@ extension XousThread {
     /// signal waiter): its resources go back to the system when it ends.
     public consuming func detach() {
         let handle = self.handle
+        let finished = self.finished
         discard self
         pthread_detach(handle)
+        finished.release()
     }
 }

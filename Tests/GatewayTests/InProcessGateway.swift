@@ -50,6 +50,13 @@ class InProcessGateway: @unchecked Sendable {
         net = nil
     }
 
+    /// Ends the net server's process as its dying would (Xous's process termination), then
+    /// reclaims the threads the model runs it on.
+    func killNet() {
+        net?.process.terminate()
+        stopNet()
+    }
+
     var status: GatewayStatus { gateway.status }
 
     /// Shuts the gateway down (which must not wait for a missing net server) and joins it.

@@ -83,6 +83,35 @@ struct NetServerRestartTests {
         #expect(world.status.bouncerIgnored == 0)
     }
 
+    @Test("a net server whose process is terminated is noticed at once, with no health check, and the gateway resubscribes to the next one")
+    func terminationNoticedAtOnce() throws {
+        // A health interval far beyond the test: only the held watch can have noticed.
+        let world = try World(healthIntervalSeconds: 3600)
+        defer { world.shutdown() }
+        #expect(eventually(timeout: 10) { world.status.subscribed && world.status.updatesReceived >= 1 })
+        let servers = world.kernel.serverCount
+        let gatewaySlots = world.gateway.process.connectionCount
+        let threads = gatewayThreadNames()
+        for cycle in 1...3 {
+            let killed = MonotonicInstant.now
+            world.killNet()
+            #expect(eventually(timeout: 2) { world.status.netServerLost == cycle }, "cycle \(cycle): loss not reported")
+            let noticed = Double(MonotonicInstant.now.nanoseconds(since: killed)) / 1e6
+            #expect(noticed < 1_000, "cycle \(cycle): noticed after \(noticed) ms")
+            #expect(world.watcher.waitFor("\(base)/bridge/subscription") { $0["state"] == "unsubscribed" })
+            try world.startNet()
+            #expect(eventually(timeout: 5) { world.status.subscribed && world.status.netServerAvailable })
+            let fresh = netStatus(40 + cycle)
+            world.source.emit(fresh)
+            #expect(eventually { world.status.lastStatus == fresh }, "cycle \(cycle): updates did not flow again")
+            print("net server terminated: the gateway noticed after \(Int(noticed * 1000)) µs")
+        }
+        // The tombstones were disconnected and every bouncer and watch torn down.
+        #expect(world.kernel.serverCount == servers)
+        #expect(world.gateway.process.connectionCount == gatewaySlots)
+        #expect(eventually { gatewayThreadNames() == threads }, "\(gatewayThreadNames()) != \(threads)")
+    }
+
     @Test("an unsubscribe that finds the net server gone is noticed at once, and the choice to stay off is kept")
     func unsubscribeNoticesAtOnce() throws {
         // A health interval far beyond the test: only the failing call can have noticed.

@@ -66,3 +66,68 @@ struct NetManagerRestartTests {
         #expect(eventually { subscriptionThreadCount() == 0 })
     }
 }
+
+@Suite("A NetManager whose net server's process is terminated", .serialized)
+struct NetServerTerminationTests {
+    @Test("the manager notices at once (its watch is answered ServerNotFound), frees the tombstone, and a new manager subscribes to the next net server")
+    func terminationIsNoticedAtOnce() throws {
+        let world = try NetWorld()
+        defer { world.shutdown() }
+        let subscriber = try Subscriber(kernel: world.kernel)
+        defer { try? subscriber.close() }
+        let slots = subscriber.process.connectionCount
+        let threads = subscriptionThreadCount()
+        let lossOpcode: MessageID = 0x77
+        let manager = try NetManager(process: subscriber.process, lossNotification: (subscriber.mainCID, lossOpcode))
+        try manager.wifiStateSubscribe(returnCID: subscriber.mainCID, opcode: Subscriber.opcode)
+        #expect(subscriber.waitFor(1))
+        #expect(eventually { world.net.statistics.subscribers == 1 })
+        #expect(subscriber.unexpected == 0)
+
+        let killed = MonotonicInstant.now
+        world.net.process.terminate()
+        // The Scalar reaches the owner's main server at once, with no call of the owner's.
+        #expect(eventually(seconds: 2) { subscriber.unexpected == 1 })
+        print("net server terminated: noticed after \(MonotonicInstant.now.nanoseconds(since: killed) / 1_000) µs")
+        #expect(manager.netServerLost)
+        #expect(throws: XousError.serverNotFound) { try manager.checkNetServer() }
+        #expect(throws: XousError.serverNotFound) { try manager.wifiStateUnsubscribe() }
+        // The bouncer is down, and the tombstone of the net server's connection (shared by both
+        // managers of the process) was disconnected: only that slot is gone.
+        #expect(eventually { subscriptionThreadCount() == threads })
+        #expect(subscriber.process.connectionCount == slots - 1)
+        world.net.stop()
+
+        let source = ManualWifiSource()
+        let net = try NetService(kernel: world.kernel, source: source)
+        defer { net.stop() }
+        let fresh = try NetManager(process: subscriber.process)
+        try fresh.wifiStateSubscribe(returnCID: subscriber.mainCID, opcode: Subscriber.opcode)
+        #expect(source.emit(testStatus(7)))
+        #expect(subscriber.waitFor(3))
+        #expect(subscriber.updates.last == WlanStatusIpc(testStatus(7)))
+        try fresh.wifiStateUnsubscribe()
+    }
+
+    @Test("an unsubscribe answers the watch, so no watching thread is left behind; a clean stop is noticed too")
+    func watchEndsWithTheSubscription() throws {
+        let world = try NetWorld()
+        defer { world.shutdown() }
+        let subscriber = try Subscriber(kernel: world.kernel)
+        defer { try? subscriber.close() }
+        let manager = try NetManager(process: subscriber.process, lossNotification: (subscriber.mainCID, 0x77))
+        let threads = subscriptionThreadCount()
+        for _ in 0..<50 {
+            try manager.wifiStateSubscribe(returnCID: subscriber.mainCID, opcode: Subscriber.opcode)
+            try manager.wifiStateUnsubscribe()
+        }
+        #expect(subscriptionThreadCount() == threads)
+        #expect(subscriber.unexpected == 0)
+        #expect(!manager.netServerLost)
+
+        try manager.wifiStateSubscribe(returnCID: subscriber.mainCID, opcode: Subscriber.opcode)
+        world.net.stop()
+        #expect(eventually(seconds: 2) { subscriber.unexpected == 1 })
+        #expect(manager.netServerLost)
+    }
+}

@@ -280,16 +280,52 @@ struct SubscriptionTests {
         try subscriber.close()
     }
 
-    @Test("GetIpv4Config answers None until configured, then the 14-word configuration")
+    @Test("GetIpv4Config answers None until configured, then the last configuration the chip reported, after a disconnect too (as Xous)")
     func getIpv4Config() throws {
         let world = try NetWorld()
         defer { world.shutdown() }
         let subscriber = try Subscriber(kernel: world.kernel)
         #expect(try subscriber.manager.getIpv4Config() == nil)
+        // Connecting, without DHCP: no IP config interrupt yet.
+        world.source.emit(testStatus(1))
+        #expect(eventually { world.net.currentStatus == testStatus(1) })
+        #expect(try subscriber.manager.getIpv4Config() == nil)
         let connected = testStatus(2)
         world.source.emit(connected)
         #expect(eventually { world.net.currentStatus == connected })
         #expect(try subscriber.manager.getIpv4Config() == connected.ipv4)
+        // Xous sets net_config on each IP config interrupt and never clears it.
+        world.source.emit(testStatus(3))
+        #expect(eventually { world.net.currentStatus == testStatus(3) })
+        #expect(world.net.currentStatus.ipv4 == .default)
+        #expect(try subscriber.manager.getIpv4Config() == connected.ipv4)
+        let again = testStatus(5)
+        world.source.emit(again)
+        #expect(eventually { world.net.currentStatus == again })
+        #expect(try subscriber.manager.getIpv4Config() == again.ipv4)
         try subscriber.close()
+    }
+
+    @Test("the COM interrupt bits are Xous's, and a change raises the ones Xous's EC would")
+    func interruptBits() {
+        #expect(ComInterruptBits.wlanRxReady == 0x0001)
+        #expect(ComInterruptBits.wlanIpConfigUpdate == 0x0002)
+        #expect(ComInterruptBits.wlanSsidUpdate == 0x0004)
+        #expect(ComInterruptBits.batteryCritical == 0x0008)
+        #expect(ComInterruptBits.wlanTxError == 0x0010)
+        #expect(ComInterruptBits.wlanRxError == 0x0020)
+        #expect(ComInterruptBits.wlanDisconnect == 0x0040)
+        #expect(ComInterruptBits.wlanConnectEvent == 0x0080)
+        #expect(ComInterruptBits.wlanSsidFinished == 0x0100)
+        #expect(ComInterruptBits.wlanWfxError == 0x0200)
+        #expect(ComInterruptBits.invalid == 0x8000)
+        #expect(ComInterruptBits.enabledMask == 0x83CF)
+        let up = testStatus(2), down = testStatus(0)
+        #expect(ComInterruptBits.raised(from: .default, to: up) == ComInterruptBits.wlanConnectEvent | ComInterruptBits.wlanIpConfigUpdate)
+        #expect(ComInterruptBits.raised(from: up, to: down) == ComInterruptBits.wlanDisconnect)
+        var drift = up
+        drift.ssid?.rssi += 3
+        #expect(ComInterruptBits.raised(from: up, to: drift) == 0)
+        #expect(ComInterruptBits.raised(from: up, to: testStatus(5)) == ComInterruptBits.wlanIpConfigUpdate)
     }
 }

@@ -99,8 +99,9 @@ func liveThreadCount(named name: String) -> Int {
 
 /// The threads one subscription adds: the net server's pusher (`net-push-<cid>`) and the
 /// client's bouncer (`net-bouncer`).
+/// Threads a subscription owns: pushers, bouncers, watches.
 func subscriptionThreadCount() -> Int {
-    threadIDs().compactMap(threadName).filter { $0.hasPrefix("net-push-") || $0 == "net-bouncer" }.count
+    threadIDs().compactMap(threadName).filter { $0.hasPrefix("net-push-") || $0 == "net-bouncer" || $0 == "net-watch" }.count
 }
 
 /// The number of `name` threads once it equals `expected`, or the last reading after two

@@ -56,6 +56,18 @@ extension XousIPCSpec {
             #expect(try client.tryConnect(sids[31]) == cids[31])
         }
 
+        @Test("with all 32 slots in use, connect is OutOfMemory at once even to a missing server; an existing connection is still returned")
+        func fullTableIsCheckedBeforeTheServer() throws {
+            let (kernel, owner, client, sid, cid) = try ownerAndClient()
+            defer { kernel.shutdown() }
+            while client.connectionCount < Kernel.maxConnections { _ = try client.tryConnect(try owner.createServer()) }
+            // Xous checks the table first: no parking for a server that may never come.
+            let missing = try Background("connect") { try client.connect(SID.random()) }
+            #expect(throws: XousError.outOfMemory) { try missing.value(withinMilliseconds: 1_000) }
+            #expect(throws: XousError.outOfMemory) { try client.tryConnect(SID.random()) }
+            #expect(try client.tryConnect(sid) == cid)
+        }
+
         @Test("a process with all 32 slots in use cannot create a server: OutOfMemory")
         func fullTableCannotCreateServer() throws {
             let kernel = Kernel()

@@ -129,5 +129,72 @@ extension XousIPCSpec {
             let value = try envelope.decode(Reading.self)
             #expect(value == Reading.sample)
         }
+            @Test("a forwarded BlockingScalar answered with Scalar5 is MemoryInUse, as in Xous, and the envelope is still the relay's to answer")
+        func forwardedScalar5IsNotRelayed() throws {
+            let kernel = Kernel()
+            defer { kernel.shutdown() }
+            let front = try kernel.createProcess(name: "front")
+            let back = try kernel.createProcess(name: "back")
+            let client = try kernel.createProcess(name: "client")
+            let frontSID = try front.createServer()
+            let backSID = try back.createServer()
+            let clientCID = try client.tryConnect(frontSID)
+            let frontToBack = try front.tryConnect(backSID)
+            defer {
+                try? back.destroyServer(backSID)
+                try? front.destroyServer(frontSID)
+            }
+            let asker = try Background("asker") { try client.send(clientCID, blockingScalar(1)) }
+            let relay = try Background("relay") { () throws -> XousError? in
+                var envelope = try front.receive(frontSID)
+                do throws(XousError) {
+                    try envelope.forward(to: frontToBack, id: 2)
+                    return nil
+                } catch {
+                    envelope.refuse()
+                    return error
+                }
+            }
+            let question = try nextMessage(for: back, on: backSID)
+            try back.returnScalar5(question.sender, 1, 2, 3, 4, 5)
+            #expect(try relay.value() == .memoryInUse)
+            #expect(try asker.value() == .scalar1(0))
+        }
+
+        @Test("a forwarded MutableBorrow goes back to its lender with the offset and valid it sent, and the second server's bytes")
+        func forwardedLendKeepsItsOffsetAndValid() throws {
+            let kernel = Kernel()
+            defer { kernel.shutdown() }
+            let front = try kernel.createProcess(name: "front")
+            let back = try kernel.createProcess(name: "back")
+            let client = try kernel.createProcess(name: "client")
+            let frontSID = try front.createServer()
+            let backSID = try back.createServer()
+            let clientCID = try client.tryConnect(frontSID)
+            let frontToBack = try front.tryConnect(backSID)
+            defer {
+                try? back.destroyServer(backSID)
+                try? front.destroyServer(frontSID)
+            }
+            let lender = try Background("lender") { () throws -> (XousResult, Reading?) in
+                var buffer = Buffer(encoding: Reading.sample)
+                let result = try client.lendMutable(clientCID, id: 1, &buffer)
+                return (result, try? buffer.decode(Reading.self))
+            }
+            let relay = try Background("relay") { () throws -> Void in
+                var envelope = try front.receive(frontSID)
+                try envelope.forward(to: frontToBack, id: 2)
+            }
+            var loan = try nextMessage(for: back, on: backSID)
+            let replacement = Reading(sensor: 1, unit: 0, flags: 0, value: 9, label: "short")
+            try loan.reply(encoding: replacement)
+            _ = consume loan
+            try relay.value()
+            let (result, value) = try lender.value()
+            // Xous drops the forwarding envelope as it came: the lender's own offset and valid.
+            #expect(result == .memoryReturned(offset: Reading.sample.encoded().count, valid: 4_096))
+            // The bytes are the second server's; read with the old offset they are not a Reading.
+            #expect(value != replacement)
+        }
     }
 }

@@ -46,7 +46,11 @@ final class ConnectionManager: @unchecked Sendable {
     /// The manager's loop; returns on `Quit` from its own process.
     func run() {
         while true {
-            guard let envelope = try? process.receive(sid) else { return }
+            guard let envelope = try? process.receive(sid) else {
+                // The server is gone (the process was terminated): the pushers end with it.
+                for entry in subscribers { remove(entry.cid, disconnect: true) }
+                return
+            }
             switch ConnectionManagerOpcode(rawValue: envelope.id) {
             case .subscribeWifiStats:
                 subscribe(envelope)

@@ -103,7 +103,7 @@ final class NameServer: @unchecked Sendable {
                 register(envelope)
             case .lookup:
                 lookup(&envelope)
-            case .authenticatedLookup:
+            case .authenticatedLookup where envelope.kind == .mutableBorrow:
                 // xous-names panics (`unimplemented!`).
                 answer(&envelope, .failure)
             case .unregister:
@@ -119,8 +119,9 @@ final class NameServer: @unchecked Sendable {
             case .quit where envelope.sender.pid == process.pid:
                 shutDown()
                 return
-            case .quit, nil:
-                // xous-names leaves its loop and terminates, taking its name table with it.
+            case .authenticatedLookup, .quit, nil:
+                // An unknown opcode makes xous-names leave its loop and terminate, taking its
+                // name table with it.
                 envelope.refuse()
             }
         }

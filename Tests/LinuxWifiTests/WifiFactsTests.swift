@@ -46,7 +46,7 @@ struct WifiFactsTests {
             dhcp: .bound, mac: MACAddress(0xb8, 0x27, 0xeb, 0x12, 0x34, 0x56), addr: IPv4Address(192, 168, 2, 23),
             gateway: IPv4Address(192, 168, 2, 1), mask: IPv4Address(255, 255, 255, 0),
             dns1: IPv4Address(192, 168, 2, 1), dns2: IPv4Address(1, 1, 1, 1)))
-        // And it survives the 66-byte wire layout the net server pushes.
+        // And it survives the archive the net server pushes.
         #expect(WlanStatus(WlanStatusIpc(status)) == status)
     }
 

@@ -108,7 +108,7 @@ extension XousIPCSpec {
             #expect(owner.connectionCount == 0)
             #expect(throws: XousError.processTerminated) { try owner.createServer() }
             #expect(throws: XousError.processTerminated) { try owner.tryConnect(nameServerSID) }
-            #expect(throws: XousError.processTerminated) { try owner.tryReceive(sid) }
+            #expect(throws: XousError.processTerminated) { _ = try owner.tryReceive(sid) }
             #expect(throws: XousError.processTerminated) { try owner.registerName("ghost") }
         }
 
@@ -122,7 +122,7 @@ extension XousIPCSpec {
             let second = try kernel.createProcess(name: "second")
             #expect(second.pid == pid)
             let sid = try second.createServer()
-            #expect(throws: XousError.processTerminated) { try first.tryReceive(sid) }
+            #expect(throws: XousError.processTerminated) { _ = try first.tryReceive(sid) }
             #expect(throws: XousError.processTerminated) { try first.destroyServer(sid) }
             #expect(try queueIsEmpty(sid, for: second))
         }

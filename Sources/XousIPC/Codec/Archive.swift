@@ -247,6 +247,7 @@ public struct ArchiveReader {
     }
 
     /// Checks that `[position, position + count)` lies inside the used bytes.
+    @inlinable
     public func check(_ position: Int, count: Int, _ field: String) throws(WireError) {
         guard count >= 0, position >= 0, count <= used, position <= used - count else {
             throw .outOfBounds(field: field, start: position, length: count, used: used)
@@ -254,18 +255,21 @@ public struct ArchiveReader {
     }
 
     /// Reads one byte.
+    @inlinable
     public func uint8(at position: Int, _ field: String) throws(WireError) -> UInt8 {
         try check(position, count: 1, field)
         return bytes[position]
     }
 
     /// Reads a little-endian 16-bit word.
+    @inlinable
     public func uint16(at position: Int, _ field: String) throws(WireError) -> UInt16 {
         try check(position, count: 2, field)
         return UInt16(bytes[position]) | UInt16(bytes[position + 1]) << 8
     }
 
     /// Reads a little-endian 32-bit word.
+    @inlinable
     public func uint32(at position: Int, _ field: String) throws(WireError) -> UInt32 {
         try check(position, count: 4, field)
         var value: UInt32 = 0

@@ -1,6 +1,7 @@
 // rkyv 0.8's building blocks, each written once: the integers, `bool`, `String`
 // (`ArchivedString`), `Option<T>` (`ArchivedOption`), `Vec<u8>` (`ArchivedVec`) and the
-// `[u32; 4]` of a SID. Message types are made of these (see `Archivable`).
+// `[u32; 4]` of a SID. Message types are made of these (see `Archivable`). `Optional` is
+// inlinable so that each message type's use of it is specialized rather than generic.
 
 extension UInt8: Archivable {
     public static var archivedLayout: ArchivedLayout { ArchivedLayout(size: 1, alignment: 1) }
@@ -97,9 +98,10 @@ extension String: Archivable {
 /// `ArchivedOption<T>`: a `u8` tag (0 None, 1 Some), the payload at the first offset aligned for
 /// `T`, the whole as large as a Some. A None is all zero after its tag.
 extension Optional: Archivable where Wrapped: Archivable {
-    @inline(__always)
-    private static var payloadOffset: Int { ArchivedLayout.align(1, to: Wrapped.archivedLayout.alignment) }
+    @usableFromInline
+    static var payloadOffset: Int { ArchivedLayout.align(1, to: Wrapped.archivedLayout.alignment) }
 
+    @inlinable
     public static var archivedLayout: ArchivedLayout {
         let payload = Wrapped.archivedLayout
         return ArchivedLayout(
@@ -107,16 +109,19 @@ extension Optional: Archivable where Wrapped: Archivable {
             alignment: payload.alignment)
     }
 
+    @inlinable
     public func archiveOutOfLine(into writer: inout ArchiveWriter) {
         self?.archiveOutOfLine(into: &writer)
     }
 
+    @inlinable
     public func archive(at position: Int, into writer: inout ArchiveWriter) {
         guard let wrapped = self else { return }
         writer.store(UInt8(1), at: position)
         wrapped.archive(at: position + Self.payloadOffset, into: &writer)
     }
 
+    @inlinable
     public init(archivedAt position: Int, in reader: ArchiveReader) throws(WireError) {
         switch try reader.uint8(at: position, "option tag") {
         case 0: self = nil

@@ -6,17 +6,30 @@ extension XousIPCSpec {
     /// opcode, keeping its kind; the original sender's obligation travels with it.
     @Suite("forward: passing a message on")
     struct ForwardSpec {
+        /// A client of a front server that forwards to a back server, each in its own process.
+        struct Relay {
+            let kernel = Kernel()
+            let front, back, client: XousProcess
+            let frontSID, backSID: SID
+            let clientCID, frontToBack: CID
+
+            init() throws {
+                front = try kernel.createProcess(name: "front")
+                back = try kernel.createProcess(name: "back")
+                client = try kernel.createProcess(name: "client")
+                frontSID = try front.createServer()
+                backSID = try back.createServer()
+                clientCID = try client.tryConnect(frontSID)
+                frontToBack = try front.tryConnect(backSID)
+            }
+        }
+
         @Test("a forwarded Move arrives at the second server with the new opcode and the same bytes")
         func forwardAMove() throws {
-            let kernel = Kernel()
-            defer { kernel.shutdown() }
-            let front = try kernel.createProcess(name: "front")
-            let back = try kernel.createProcess(name: "back")
-            let client = try kernel.createProcess(name: "client")
-            let frontSID = try front.createServer()
-            let backSID = try back.createServer()
-            let clientCID = try client.tryConnect(frontSID)
-            let frontToBack = try front.tryConnect(backSID)
+            let parts = try Relay()
+            defer { parts.kernel.shutdown() }
+            let (front, back, client) = (parts.front, parts.back, parts.client)
+            let (frontSID, backSID, clientCID, frontToBack) = (parts.frontSID, parts.backSID, parts.clientCID, parts.frontToBack)
             try promptly { try client.move(clientCID, id: 1, Buffer(encoding: Reading.sample)) }
 
             var envelope = try nextMessage(for: front, on: frontSID)
@@ -35,15 +48,10 @@ extension XousIPCSpec {
 
         @Test("a forwarded BlockingScalar is answered by the second server, and that answer reaches the original sender")
         func forwardABlockingScalar() throws {
-            let kernel = Kernel()
-            defer { kernel.shutdown() }
-            let front = try kernel.createProcess(name: "front")
-            let back = try kernel.createProcess(name: "back")
-            let client = try kernel.createProcess(name: "client")
-            let frontSID = try front.createServer()
-            let backSID = try back.createServer()
-            let clientCID = try client.tryConnect(frontSID)
-            let frontToBack = try front.tryConnect(backSID)
+            let parts = try Relay()
+            defer { parts.kernel.shutdown() }
+            let (front, back, client) = (parts.front, parts.back, parts.client)
+            let (frontSID, backSID, clientCID, frontToBack) = (parts.frontSID, parts.backSID, parts.clientCID, parts.frontToBack)
             defer {
                 // Wake anything a failure left parked.
                 try? back.destroyServer(backSID)
@@ -70,15 +78,10 @@ extension XousIPCSpec {
 
         @Test("a forward to a dead CID throws ServerNotFound and leaves the envelope to be answered")
         func forwardToADeadCID() throws {
-            let kernel = Kernel()
-            defer { kernel.shutdown() }
-            let front = try kernel.createProcess(name: "front")
-            let back = try kernel.createProcess(name: "back")
-            let client = try kernel.createProcess(name: "client")
-            let frontSID = try front.createServer()
-            let backSID = try back.createServer()
-            let clientCID = try client.tryConnect(frontSID)
-            let frontToBack = try front.tryConnect(backSID)
+            let parts = try Relay()
+            defer { parts.kernel.shutdown() }
+            let (front, back, client) = (parts.front, parts.back, parts.client)
+            let (frontSID, backSID, clientCID, frontToBack) = (parts.frontSID, parts.backSID, parts.clientCID, parts.frontToBack)
             try back.destroyServer(backSID)
 
             let asker = try Background("asker") { try client.send(clientCID, blockingScalar(1)) }
@@ -129,17 +132,12 @@ extension XousIPCSpec {
             let value = try envelope.decode(Reading.self)
             #expect(value == Reading.sample)
         }
-            @Test("a forwarded BlockingScalar answered with Scalar5 is MemoryInUse, as in Xous, and the envelope is still the relay's to answer")
+        @Test("a forwarded BlockingScalar answered with Scalar5 is MemoryInUse, as in Xous, and the envelope is still the relay's to answer")
         func forwardedScalar5IsNotRelayed() throws {
-            let kernel = Kernel()
-            defer { kernel.shutdown() }
-            let front = try kernel.createProcess(name: "front")
-            let back = try kernel.createProcess(name: "back")
-            let client = try kernel.createProcess(name: "client")
-            let frontSID = try front.createServer()
-            let backSID = try back.createServer()
-            let clientCID = try client.tryConnect(frontSID)
-            let frontToBack = try front.tryConnect(backSID)
+            let parts = try Relay()
+            defer { parts.kernel.shutdown() }
+            let (front, back, client) = (parts.front, parts.back, parts.client)
+            let (frontSID, backSID, clientCID, frontToBack) = (parts.frontSID, parts.backSID, parts.clientCID, parts.frontToBack)
             defer {
                 try? back.destroyServer(backSID)
                 try? front.destroyServer(frontSID)
@@ -163,15 +161,10 @@ extension XousIPCSpec {
 
         @Test("a forwarded MutableBorrow goes back to its lender with the offset and valid it sent, and the second server's bytes")
         func forwardedLendKeepsItsOffsetAndValid() throws {
-            let kernel = Kernel()
-            defer { kernel.shutdown() }
-            let front = try kernel.createProcess(name: "front")
-            let back = try kernel.createProcess(name: "back")
-            let client = try kernel.createProcess(name: "client")
-            let frontSID = try front.createServer()
-            let backSID = try back.createServer()
-            let clientCID = try client.tryConnect(frontSID)
-            let frontToBack = try front.tryConnect(backSID)
+            let parts = try Relay()
+            defer { parts.kernel.shutdown() }
+            let (front, back, client) = (parts.front, parts.back, parts.client)
+            let (frontSID, backSID, clientCID, frontToBack) = (parts.frontSID, parts.backSID, parts.clientCID, parts.frontToBack)
             defer {
                 try? back.destroyServer(backSID)
                 try? front.destroyServer(frontSID)

@@ -137,7 +137,8 @@ extension XousIPCSpec {
             for opcode in [NameServerOpcode.register, .lookup, .authenticatedLookup, .disconnect] {
                 #expect(try promptly { try hostile.send(names, blockingScalar(opcode.rawValue)) } == .scalar1(0))
                 try hostile.trySend(names, scalar(opcode.rawValue))
-                try promptly { try hostile.lend(names, id: opcode.rawValue, Buffer(encoding: NameLookup(name: "x"))) }
+                let returned = try promptly { try hostile.lend(names, id: opcode.rawValue, Buffer(encoding: NameLookup(name: "x"))) }
+                #expect(returned == .memoryReturned(offset: 8, valid: 4_096))
             }
             // Undecodable archives and AuthenticatedLookup: Failure.
             for opcode in [NameServerOpcode.register, .lookup, .disconnect, .authenticatedLookup] {

@@ -20,18 +20,27 @@ struct NamesGoldenTests {
         // The live requests are the same values, sent by register_name itself.
         Case(file: "live-names-register-golden-svc-request", value: NameRegistration(name: "golden-svc", connectionLimit: nil)),
         Case(file: "live-names-register-gold-1-request", value: NameRegistration(name: "gold", connectionLimit: 1)),
+        Case(file: "live-names-register-golden-svc-again-request", value: NameRegistration(name: "golden-svc", connectionLimit: nil)),
     ]
 
     static let lookups: [Case<NameLookup>] = [
         Case(file: "names-lookup-golden-svc", value: NameLookup(name: "golden-svc")),
         Case(file: "names-lookup-gold", value: NameLookup(name: "gold")),
         Case(file: "live-names-lookup-no-such-server-request", value: NameLookup(name: "no-such-server")),
+        Case(file: "live-names-lookup-golden-svc-request", value: NameLookup(name: "golden-svc")),
+        Case(file: "live-names-lookup-gold-request", value: NameLookup(name: "gold")),
+        Case(file: "live-names-lookup-gold-again-request", value: NameLookup(name: "gold")),
     ]
+
+    /// The token the real xous-names gave with the Lookup of "gold" (its seeded generator's).
+    static let liveGoldToken = DisconnectToken(words: (0xE339_12EA, 0x6480_8F6A, 0x35E9_643C, 0x20C7_4C2D))
 
     static let disconnects: [Case<NameDisconnect>] = [
         Case(file: "names-disconnect-gold", value: NameDisconnect(name: "gold", token: DisconnectToken(words: (1, 2, 3, 4)))),
         Case(file: "names-disconnect-golden-svc", value: NameDisconnect(
             name: "golden-svc", token: DisconnectToken(words: (0xDEAD_BEEF, 0x0123_4567, 0x89AB_CDEF, 0xFEED_FACE)))),
+        Case(file: "live-names-disconnect-gold-request", value: NameDisconnect(name: "gold", token: liveGoldToken)),
+        Case(file: "live-names-disconnect-gold-stale-request", value: NameDisconnect(name: "gold", token: liveGoldToken)),
     ]
 
     static let returns: [Case<NameServerReturn>] = [
@@ -86,6 +95,7 @@ struct NamesGoldenTests {
             return
         }
         #expect(token != goldToken)
+        #expect(goldToken == Self.liveGoldToken)
         // Unknown, and limit used up: both AuthenticateRequest naming what was asked for.
         guard case .authenticateRequest(let again) = try reply("live-names-lookup-gold-again-reply"),
               case .authenticateRequest(let unknown) = try reply("live-names-lookup-no-such-server-reply") else {

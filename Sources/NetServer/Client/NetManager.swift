@@ -144,8 +144,7 @@ public final class NetManager: @unchecked Sendable {
             // Without a thread to watch with, the loss is noticed at the next call instead.
             // Weakly: a manager released by its owner unsubscribes in deinit, which ends the watch.
             started.watch = try? XousThread(name: "net-watch", stackSize: 128 * 1024) { [weak self, process, netCID] in
-                let (s0, s1, s2, s3) = sid.words
-                let call = ScalarMessage(id: NetOpcode.watchWifiStats.rawValue, UInt(s0), UInt(s1), UInt(s2), UInt(s3))
+                let call = ScalarMessage(id: NetOpcode.watchWifiStats.rawValue, sid: sid)
                 switch Result(catching: { () throws(XousError) in try process.send(netCID, .blockingScalar(call)) }) {
                 case .success(.scalar1(WatchWifiStatsReply.stopping.rawValue)), .failure(.serverNotFound):
                     self?.netServerVanished()
@@ -177,12 +176,9 @@ public final class NetManager: @unchecked Sendable {
             defer { subscription = nil }
             return subscription
         }) else { return }
-        let (s0, s1, s2, s3) = current.sid.words
         var failure: XousError?
         do throws(XousError) {
-            try sendToNetServer(
-                .blockingScalar(ScalarMessage(
-                    id: NetOpcode.unsubWifiStats.rawValue, UInt(s0), UInt(s1), UInt(s2), UInt(s3))))
+            try sendToNetServer(.blockingScalar(ScalarMessage(id: NetOpcode.unsubWifiStats.rawValue, sid: current.sid)))
         } catch {
             failure = error
         }

@@ -61,10 +61,9 @@ final class ConnectionManager: @unchecked Sendable {
             case .subscriberGone where envelope.sender.pid == process.pid:
                 if let scalar = envelope.scalar { prune(cid: CID(truncatingIfNeeded: scalar.arg1), serial: scalar.arg2) }
             case .watchHeld where envelope.sender.pid == process.pid:
-                if let scalar = envelope.scalar {
-                    let words = [scalar.arg1, scalar.arg2, scalar.arg3, scalar.arg4].map { UInt32(truncatingIfNeeded: $0) }
-                    let sid = SID(array: words)!
-                    if !subscribers.contains(where: { $0.subscriber.subscription.sid == sid }) { watches.release(sid) }
+                if let sid = envelope.scalar?.sidArgument,
+                   !subscribers.contains(where: { $0.subscriber.subscription.sid == sid }) {
+                    watches.release(sid)
                 }
             case .quit where envelope.sender.pid == process.pid:
                 for entry in subscribers { remove(entry.cid, disconnect: true) }
@@ -128,8 +127,7 @@ final class ConnectionManager: @unchecked Sendable {
             reject(envelope, "UnsubWifiStats must be a BlockingScalar, got \(envelope.kind)")
             return
         }
-        let words = [scalar.arg1, scalar.arg2, scalar.arg3, scalar.arg4].map { UInt32(truncatingIfNeeded: $0) }
-        let sid = SID(array: words)
+        let sid = scalar.sidArgument
         let match = subscribers.first { $0.subscriber.subscription.sid == sid }?.cid
         // Ack first, then remove, in Xous's order; an unknown SID is acknowledged too.
         try? process.returnScalar(envelope.sender, 1)

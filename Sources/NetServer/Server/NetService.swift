@@ -93,7 +93,7 @@ public final class NetService: @unchecked Sendable {
             case .subscribeWifiStats:
                 forward(&envelope, ConnectionManagerOpcode.subscribeWifiStats)
             case .unsubWifiStats:
-                let sid = envelope.scalar.map(subscriptionSID)
+                let sid = envelope.scalar?.sidArgument
                 forward(&envelope, ConnectionManagerOpcode.unsubWifiStats)
                 if let sid { watches.release(sid) }
             case .watchWifiStats:
@@ -101,7 +101,7 @@ public final class NetService: @unchecked Sendable {
                     reject(envelope)
                     break
                 }
-                watches.hold(envelope.sender, for: subscriptionSID(scalar))
+                watches.hold(envelope.sender, for: scalar.sidArgument)
                 // The connection manager, which owns the table, releases it if the subscription
                 // is already gone.
                 var held = scalar
@@ -131,13 +131,6 @@ public final class NetService: @unchecked Sendable {
     private func reject(_ envelope: borrowing MessageEnvelope) {
         statistics.record(.rejected)
         envelope.refuse()
-    }
-
-    /// The SID in a scalar's four words (UnsubWifiStats, WatchWifiStats).
-    private func subscriptionSID(_ scalar: ScalarMessage) -> SID {
-        SID(words: (
-            UInt32(truncatingIfNeeded: scalar.arg1), UInt32(truncatingIfNeeded: scalar.arg2),
-            UInt32(truncatingIfNeeded: scalar.arg3), UInt32(truncatingIfNeeded: scalar.arg4)))
     }
 
     private func forward(_ envelope: inout MessageEnvelope, _ opcode: ConnectionManagerOpcode) {

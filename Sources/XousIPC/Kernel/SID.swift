@@ -50,3 +50,19 @@ public struct SID: Hashable, Sendable, CustomStringConvertible, CustomDebugStrin
     /// A mirror with no children, so `dump` and reflection print `SID(redacted)` too.
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }
+
+extension ScalarMessage {
+    /// A scalar carrying `sid`'s four words as its arguments, as Xous's unsubscribe and
+    /// unregister calls send a SID (`s[0] as usize, …`).
+    public init(id: MessageID, sid: SID) {
+        let (s0, s1, s2, s3) = sid.words
+        self.init(id: id, UInt(s0), UInt(s1), UInt(s2), UInt(s3))
+    }
+
+    /// The SID in the four arguments (`SID::from_u32(a1 as u32, …)`), each truncated to 32 bits.
+    public var sidArgument: SID {
+        SID(words: (
+            UInt32(truncatingIfNeeded: arg1), UInt32(truncatingIfNeeded: arg2),
+            UInt32(truncatingIfNeeded: arg3), UInt32(truncatingIfNeeded: arg4)))
+    }
+}

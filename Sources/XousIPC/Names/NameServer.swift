@@ -198,8 +198,7 @@ final class NameServer: @unchecked Sendable {
             envelope.refuse()
             return
         }
-        let words = [scalar.arg1, scalar.arg2, scalar.arg3, scalar.arg4].map { UInt32(truncatingIfNeeded: $0) }
-        let sid = SID(array: words)
+        let sid = scalar.sidArgument
         // As in xous-names, holding the SID is the permission: it is a 128-bit secret.
         if let name = entries.first(where: { $0.value.sid == sid })?.key {
             entries[name] = nil

@@ -28,11 +28,8 @@ extension XousProcess {
     /// destroyed. Returns false if no name had that SID.
     @discardableResult
     public func unregisterName(_ sid: SID) throws(XousError) -> Bool {
-        let (a, b, c, d) = sid.words
         let result = try send(
-            try nameServerCID(),
-            .blockingScalar(ScalarMessage(
-                id: NameServerOpcode.unregister.rawValue, UInt(a), UInt(b), UInt(c), UInt(d))))
+            try nameServerCID(), .blockingScalar(ScalarMessage(id: NameServerOpcode.unregister.rawValue, sid: sid)))
         return result != .scalar1(0)
     }
 

@@ -54,9 +54,6 @@ final class SubscriptionWatches: Sendable {
         for call in all { answer(call, .stopping) }
     }
 
-    /// Calls held now.
-    var count: Int { held.withLock { $0.count } }
-
     private func answer(_ call: Held, _ reply: WatchWifiStatsReply) {
         // A sender whose process ended is answered ProcessNotFound; nothing to do then.
         try? process.returnScalar(call.sender, reply.rawValue)

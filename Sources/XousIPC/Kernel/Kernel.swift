@@ -108,11 +108,14 @@ public final class Kernel: @unchecked Sendable {
                 tearDown(server, abandonWith: .serverNotFound, leavingTombstones: true)
             }
             for server in servers.compactMap({ $0 }) {
-                for case .queued(let message) in server.slots where message.sender === process {
-                    if let replied = message.abandonBySender() { wake.append(replied) }
-                }
-                for case .awaitingReply(let message) in server.slots where message.sender === process {
-                    if let replied = message.abandonBySender() { wake.append(replied) }
+                for slot in server.slots {
+                    switch slot {
+                    case .queued(let message) where message.sender === process,
+                         .awaitingReply(let message) where message.sender === process:
+                        if let replied = message.abandonBySender() { wake.append(replied) }
+                    case .queued, .awaitingReply, .empty:
+                        break
+                    }
                 }
                 // Its threads parked on a full queue look again and find the process gone.
                 server.slotFreed.broadcast()

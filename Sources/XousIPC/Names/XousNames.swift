@@ -17,8 +17,7 @@ extension XousProcess {
     ///   panic, so it is never sent); `InternalError` if the name is taken; kernel errors if the
     ///   server cannot be created.
     public func registerName(_ name: String, maxConnections: UInt32? = nil) throws(XousError) -> SID {
-        guard name.utf8.count <= maxServerNameBytes else { throw .invalidString }
-        var buffer = Buffer(encoding: NameRegistration(name: name, connectionLimit: maxConnections))
+        var buffer = Buffer(encoding: NameRegistration(name: try sendableName(name), connectionLimit: maxConnections))
         try lendMutable(try nameServerCID(), id: NameServerOpcode.register.rawValue, &buffer)
         guard case .sid(let sid)? = try? buffer.decode(NameServerReturn.self) else { throw .internalError }
         return try createServer(sid: sid)
@@ -58,8 +57,7 @@ extension XousProcess {
     /// As `requestConnection`, also returning the name's disconnect token
     /// (`request_connection_with_token`).
     public func requestConnectionWithToken(_ name: String) throws(XousError) -> (cid: CID, token: DisconnectToken?) {
-        guard name.utf8.count <= maxServerNameBytes else { throw .invalidString }
-        var buffer = Buffer(encoding: NameLookup(name: name))
+        var buffer = Buffer(encoding: NameLookup(name: try sendableName(name)))
         try lendMutable(try nameServerCID(), id: NameServerOpcode.lookup.rawValue, &buffer)
         guard case .cid(let cid, let token)? = try? buffer.decode(NameServerReturn.self) else { throw .serverNotFound }
         return (cid, token)
@@ -70,10 +68,16 @@ extension XousProcess {
     /// kernel connection stays: `disconnect` it too.
     /// - Throws: `ServerNotFound` if the token is not the name's current one.
     public func disconnectWithToken(_ name: String, _ token: DisconnectToken) throws(XousError) {
-        guard name.utf8.count <= maxServerNameBytes else { throw .invalidString }
-        var buffer = Buffer(encoding: NameDisconnect(name: name, token: token))
+        var buffer = Buffer(encoding: NameDisconnect(name: try sendableName(name), token: token))
         try lendMutable(try nameServerCID(), id: NameServerOpcode.disconnect.rawValue, &buffer)
         guard case .success? = try? buffer.decode(NameServerReturn.self) else { throw .serverNotFound }
+    }
+
+    /// `name` if xous-names can take it: a longer one makes it panic, so it is never sent.
+    /// - Throws: `InvalidString` for a name over `maxServerNameBytes` bytes of UTF-8.
+    private func sendableName(_ name: String) throws(XousError) -> String {
+        guard name.utf8.count <= maxServerNameBytes else { throw .invalidString }
+        return name
     }
 
     /// True when every name registered with a connection limit has all its connections

@@ -13,6 +13,14 @@ final class PageStorage: @unchecked Sendable {
         base.initializeMemory(as: UInt8.self, repeating: 0, count: count)
     }
 
+    /// Exactly `bytes.count` bytes (at least one allocated), for the copy of a memory message
+    /// that arrived over a hosted-mode socket, whose length the sender chose.
+    init(copying bytes: UnsafeRawBufferPointer) {
+        count = bytes.count
+        base = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 16)
+        if count > 0 { base.copyMemory(from: bytes.baseAddress!, byteCount: count) }
+    }
+
     deinit { base.deallocate() }
 
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }

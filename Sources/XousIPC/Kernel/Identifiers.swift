@@ -99,6 +99,13 @@ public struct MessageSender: Hashable, Sendable, CustomStringConvertible {
         self.generation = generation
     }
 
+    /// A sender word as a hosted-mode kernel hands it over; the generation is the kernel's
+    /// business there, so none is kept.
+    init(data: UInt) {
+        self.data = data & 0xffff_ffff
+        generation = 0
+    }
+
     /// The PID of the process that sent the message.
     public var pid: PID { PID(truncatingIfNeeded: data >> 24) }
     var serverIndex: Int { Int((data >> 16) & 0xff) }

@@ -44,7 +44,12 @@ public final class Kernel: @unchecked Sendable {
     private var nameServer: NameServer?
 
     /// Boots a kernel with its name server running.
-    public init() {
+    public convenience init() { self.init(bootingNameServer: true) }
+
+    /// Boots a kernel, with its own name server or (for a hosted-mode kernel, whose name server
+    /// is a process like any other) without.
+    public init(bootingNameServer: Bool) {
+        guard bootingNameServer else { return }
         do {
             nameServer = try NameServer.boot(in: self)
         } catch {
@@ -75,7 +80,7 @@ public final class Kernel: @unchecked Sendable {
             processes[record.pid] = record
             return record
         }
-        return XousProcess(kernel: self, record: record)
+        return XousProcess(port: EmbeddedPort(kernel: self, record: record))
     }
 
     /// Servers alive in the kernel, the name server's included.
@@ -244,7 +249,8 @@ public final class Kernel: @unchecked Sendable {
     /// Queues a message and, for blocking kinds, parks until it is answered.
     func send(
         from process: ProcessRecord, to cid: CID, kind: MessageKind, scalar: ScalarMessage,
-        storage: PageStorage? = nil, offset: Int = 0, valid: Int = 0, waitForSlot: Bool
+        storage: PageStorage? = nil, offset: Int = 0, valid: Int = 0, waitForSlot: Bool,
+        queued: QueuedFlag? = nil
     ) throws(XousError) -> XousResult {
         lock.lock()
         // Receivers are woken after the lock is released: woken while it is held, a receiver
@@ -273,6 +279,7 @@ public final class Kernel: @unchecked Sendable {
             kind: kind, id: scalar.id, sender: process, scalar: scalar,
             storage: storage, offset: offset, valid: valid, generation: generation)
         server.slots[slot!] = .queued(message)
+        queued?.value = true
         server.arrivals.append(slot!)
         server.arrivalsChanged.bump()
         guard let replied = message.replied, let answered = message.answered else {
@@ -392,6 +399,12 @@ public final class Kernel: @unchecked Sendable {
     }
 
     func processName(_ pid: PID) -> String? { lock.withLock { processes[pid]?.name } }
+}
+
+/// Set by `send` once the message is in the server's queue: an error after that came from the
+/// server's end (destroyed, its process gone), not from the send itself.
+final class QueuedFlag: @unchecked Sendable {
+    var value = false
 }
 
 /// A message taken off a queue, before it is wrapped in an envelope.

@@ -11,7 +11,12 @@ public struct MessageEnvelope: ~Copyable, @unchecked Sendable {
     public let id: MessageID
     /// The message kind.
     public let kind: MessageKind
-    private let message: PendingMessage
+    private let body: ScalarMessage
+    private let storage: PageStorage?
+    /// The used length the sender put in `offset` (memory kinds; 0 otherwise).
+    public let offset: Int
+    /// The page-rounded length the sender put in `valid` (memory kinds; 0 otherwise).
+    public let valid: Int
     private let process: XousProcess
     /// For MutableBorrow: what the server wants returned as offset/valid.
     private var returnedOffset: Int
@@ -19,31 +24,28 @@ public struct MessageEnvelope: ~Copyable, @unchecked Sendable {
     /// False once the obligation was discharged some other way (forwarded).
     private var ownsReply = true
 
-    init(received: ReceivedMessage, process: XousProcess) {
+    init(_ received: Delivery, process: XousProcess) {
         sender = received.sender
-        message = received.message
-        id = received.message.id
-        kind = received.message.kind
+        id = received.scalar.id
+        kind = received.kind
+        body = received.scalar
+        storage = received.storage
+        offset = received.offset
+        valid = received.valid
         self.process = process
-        returnedOffset = received.message.offset
-        returnedValid = received.message.valid
+        returnedOffset = received.offset
+        returnedValid = received.valid
     }
 
     /// True when the sender is parked until this message is answered.
     public var isBlocking: Bool { kind.isBlocking }
 
     /// The scalar body, for Scalar and BlockingScalar; nil for memory messages.
-    public var scalar: ScalarMessage? { kind.hasMemory ? nil : message.scalar }
-
-    /// The used length the sender put in `offset` (memory kinds; 0 otherwise).
-    public var offset: Int { message.offset }
-
-    /// The page-rounded length the sender put in `valid` (memory kinds; 0 otherwise).
-    public var valid: Int { message.valid }
+    public var scalar: ScalarMessage? { kind.hasMemory ? nil : body }
 
     /// Reads the pages of a memory message; nil for scalars.
     public func withMemory<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R? {
-        guard let storage = message.storage else { return nil }
+        guard let storage else { return nil }
         return try body(storage.bytes)
     }
 
@@ -52,12 +54,12 @@ public struct MessageEnvelope: ~Copyable, @unchecked Sendable {
     /// sits at `offset - size`. A scalar, an `offset` beyond the pages, or bytes that do not
     /// decode are refused; nothing the sender put there can make this trap.
     public func decode<T: Archivable>(_ type: T.Type = T.self) throws(EnvelopeDecodingError) -> T {
-        guard let storage = message.storage else { throw .notMemory(kind) }
-        guard message.offset >= 0, message.offset <= storage.count else {
-            throw .offsetOutOfRange(offset: message.offset, capacity: storage.count)
+        guard let storage else { throw .notMemory(kind) }
+        guard offset >= 0, offset <= storage.count else {
+            throw .offsetOutOfRange(offset: offset, capacity: storage.count)
         }
         do {
-            return try T.decode(UnsafeRawBufferPointer(rebasing: storage.bytes[0..<message.offset]))
+            return try T.decode(UnsafeRawBufferPointer(rebasing: storage.bytes[0..<offset]))
         } catch {
             throw .wire(error)
         }
@@ -69,14 +71,14 @@ public struct MessageEnvelope: ~Copyable, @unchecked Sendable {
     public mutating func withMutableMemory<R, E: Error>(
         _ body: (UnsafeMutableRawBufferPointer, inout Int, inout Int) throws(E) -> R
     ) throws(E) -> R? {
-        guard kind == .mutableBorrow, let storage = message.storage else { return nil }
+        guard kind == .mutableBorrow, let storage else { return nil }
         return try body(storage.mutableBytes, &returnedOffset, &returnedValid)
     }
 
     /// Archives `value` into a MutableBorrow's pages from byte 0 and returns its length as the
     /// new offset, leaving `valid` as the lender sent it (Xous's `Buffer::replace`).
     public mutating func reply(encoding value: some Archivable) throws(EnvelopeDecodingError) {
-        guard kind == .mutableBorrow, let storage = message.storage else { throw .notMemory(kind) }
+        guard kind == .mutableBorrow, let storage else { throw .notMemory(kind) }
         let bytes = value.encoded()
         guard bytes.count <= storage.count else {
             throw .wire(.doesNotFit(needed: bytes.count, capacity: storage.count))
@@ -95,14 +97,13 @@ public struct MessageEnvelope: ~Copyable, @unchecked Sendable {
     ///
     /// On failure the envelope is untouched and still yours to answer or drop.
     public mutating func forward(to cid: CID, id newID: MessageID) throws(XousError) {
-        var scalar = message.scalar
+        var scalar = body
         scalar.id = newID
-        let result = try process.kernel.send(
-            from: process.record, to: cid, kind: kind, scalar: scalar,
-            storage: message.storage, offset: message.offset, valid: message.valid, waitForSlot: true)
+        let result = try process.port.send(
+            cid, kind: kind, scalar: scalar, storage: storage, offset: offset, valid: valid, waitForSlot: true)
         switch (kind, result) {
         case (.blockingScalar, .scalar1), (.blockingScalar, .scalar2):
-            try process.kernel.reply(by: process.record, to: sender, with: result)
+            try process.port.reply(to: sender, with: result, storage: nil)
             ownsReply = false
         case (.blockingScalar, _):
             throw .memoryInUse
@@ -121,7 +122,7 @@ public struct MessageEnvelope: ~Copyable, @unchecked Sendable {
     /// a queue slot, and a pinned slot makes `destroyServer` fail with ServerQueueFull.
     public func refuse() {
         guard kind == .blockingScalar, ownsReply else { return }
-        try? process.kernel.reply(by: process.record, to: sender, with: .scalar1(0))
+        try? process.port.reply(to: sender, with: .scalar1(0), storage: nil)
     }
 
     deinit {
@@ -129,8 +130,8 @@ public struct MessageEnvelope: ~Copyable, @unchecked Sendable {
         switch kind {
         case .borrow, .mutableBorrow:
             // The lender gets its memory back; the server may already be gone (process torn down).
-            try? process.kernel.reply(
-                by: process.record, to: sender, with: .memoryReturned(offset: returnedOffset, valid: returnedValid))
+            try? process.port.reply(
+                to: sender, with: .memoryReturned(offset: returnedOffset, valid: returnedValid), storage: storage)
         case .move, .scalar, .blockingScalar:
             break
         }

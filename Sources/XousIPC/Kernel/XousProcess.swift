@@ -5,19 +5,20 @@
 /// `send_message`, `receive_message`, `return_scalar`, …). Any thread may call them; a call
 /// that blocks parks only the calling thread.
 public final class XousProcess: @unchecked Sendable, CustomStringConvertible {
-    let kernel: Kernel
-    /// The kernel's record of this process; its identity outlives the PID, which a later
-    /// process may get once this one is terminated.
-    let record: ProcessRecord
+    /// Where the syscalls go: the embedded kernel, or a hosted kernel over TCP.
+    let port: any KernelPort
     /// This process's ID.
-    public var pid: PID { record.pid }
+    public let pid: PID
     /// The name it was created with, for logs.
-    public var name: String { record.name }
+    public var name: String { port.name }
 
-    init(kernel: Kernel, record: ProcessRecord) {
-        self.kernel = kernel
-        self.record = record
+    init(port: any KernelPort) {
+        self.port = port
+        pid = port.pid
     }
+
+    /// True when the syscalls go to a hosted-mode kernel over TCP.
+    public var isHosted: Bool { !(port is EmbeddedPort) }
 
     public var description: String { "XousProcess(\(name), pid: \(pid))" }
 
@@ -28,10 +29,10 @@ public final class XousProcess: @unchecked Sendable, CustomStringConvertible {
     /// sender waiting on them wakes with `ServerNotFound`, its own threads parked in the kernel
     /// wake with `ProcessTerminated`, and every later call made as this process fails that way.
     /// Idempotent.
-    public func terminate() { kernel.terminate(record) }
+    public func terminate() { port.terminate() }
 
     /// True once the process was terminated.
-    public var isTerminated: Bool { kernel.lock.withLock { record.terminated } }
+    public var isTerminated: Bool { port.isTerminated }
 
     // MARK: Servers
 
@@ -40,13 +41,13 @@ public final class XousProcess: @unchecked Sendable, CustomStringConvertible {
     /// - Throws: `ServerNotFound` when the kernel already holds `Kernel.maxServers` servers
     ///   (Xous's number, sic); `OutOfMemory` when this process has no free connection slot.
     public func createServer() throws(XousError) -> SID {
-        try kernel.createServer(owner: record, sid: nil).0
+        try port.createServer(sid: nil).0
     }
 
     /// Creates a server with a SID chosen by the caller (`create_server_with_address`), as the
     /// well-known servers do. `ServerExists` if that SID is taken.
     public func createServer(sid: SID) throws(XousError) -> SID {
-        try kernel.createServer(owner: record, sid: sid).0
+        try port.createServer(sid: sid).0
     }
 
     /// Destroys a server this process owns.
@@ -57,7 +58,7 @@ public final class XousProcess: @unchecked Sendable, CustomStringConvertible {
     /// `ServerNotFound`, and clears every process's connections to it.
     /// - Throws: `ServerNotFound` if the server does not exist or belongs to another process.
     public func destroyServer(_ sid: SID) throws(XousError) {
-        try kernel.destroyServer(owner: record, sid: sid)
+        try port.destroyServer(sid)
     }
 
     // MARK: Connections
@@ -67,19 +68,19 @@ public final class XousProcess: @unchecked Sendable, CustomStringConvertible {
     /// - Throws: `OutOfMemory` when all 32 connection slots are in use and the server is not
     ///   already connected, whether or not it exists (Xous checks the table first).
     public func connect(_ sid: SID) throws(XousError) -> CID {
-        try kernel.connect(from: record, to: sid, blocking: true)
+        try port.connect(sid, blocking: true)
     }
 
     /// Connects to a server that must exist now; `ServerNotFound` otherwise.
     public func tryConnect(_ sid: SID) throws(XousError) -> CID {
-        try kernel.connect(from: record, to: sid, blocking: false)
+        try port.connect(sid, blocking: false)
     }
 
     /// Frees a connection slot, a tombstone's too; the CID may be handed out again by a later
     /// `connect`.
     /// - Throws: `ServerNotFound` if `cid` is not a connection (live or tombstone) of this process.
     public func disconnect(_ cid: CID) throws(XousError) {
-        try kernel.disconnect(from: record, cid: cid)
+        try port.disconnect(cid)
     }
 
     /// Makes a connection to `sid` in another process's table and returns that process's CID
@@ -88,12 +89,11 @@ public final class XousProcess: @unchecked Sendable, CustomStringConvertible {
     /// - Throws: `ProcessNotFound` if `pid` is not a live process; `ServerNotFound` if the
     ///   server is missing at the deadline; `OutOfMemory` if that process's table is full.
     public func connect(forProcess pid: PID, to sid: SID, waitUntil deadline: MonotonicInstant?) throws(XousError) -> CID {
-        guard !isTerminated else { throw .processTerminated }
-        return try kernel.connect(forProcess: pid, to: sid, deadline: deadline)
+        try port.connect(forProcess: pid, to: sid, deadline: deadline)
     }
 
     /// Connection slots in use (of `Kernel.maxConnections`), tombstones included.
-    public var connectionCount: Int { kernel.connectionCount(of: record) }
+    public var connectionCount: Int { port.connectionCount }
 
     // MARK: Sending
 
@@ -102,14 +102,14 @@ public final class XousProcess: @unchecked Sendable, CustomStringConvertible {
     /// - Throws: `ServerNotFound` if `cid` is not connected or the server goes away first.
     @discardableResult
     public func send(_ cid: CID, _ message: Message) throws(XousError) -> XousResult {
-        try kernel.send(from: record, to: cid, kind: message.kind, scalar: message.scalar, waitForSlot: true)
+        try port.send(cid, kind: message.kind, scalar: message.scalar, storage: nil, offset: 0, valid: 0, waitForSlot: true)
     }
 
     /// As `send`, but a full queue fails at once with `ServerQueueFull`. A blocking message
     /// that was queued still waits for its answer.
     @discardableResult
     public func trySend(_ cid: CID, _ message: Message) throws(XousError) -> XousResult {
-        try kernel.send(from: record, to: cid, kind: message.kind, scalar: message.scalar, waitForSlot: false)
+        try port.send(cid, kind: message.kind, scalar: message.scalar, storage: nil, offset: 0, valid: 0, waitForSlot: false)
     }
 
     /// Moves `buffer`'s pages to the server (`Buffer::send`): the buffer is consumed whether or
@@ -152,8 +152,8 @@ public final class XousProcess: @unchecked Sendable, CustomStringConvertible {
     public func lendMutable(
         _ cid: CID, id: MessageID, _ buffer: inout Buffer, offset: Int, valid: Int
     ) throws(XousError) -> XousResult {
-        try kernel.send(
-            from: record, to: cid, kind: .mutableBorrow, scalar: ScalarMessage(id: id),
+        try port.send(
+            cid, kind: .mutableBorrow, scalar: ScalarMessage(id: id),
             storage: buffer.storage, offset: offset, valid: valid, waitForSlot: true)
     }
 
@@ -161,8 +161,8 @@ public final class XousProcess: @unchecked Sendable, CustomStringConvertible {
     private func sendMemory(
         _ cid: CID, id: MessageID, kind: MessageKind, buffer: borrowing Buffer, waitForSlot: Bool
     ) throws(XousError) -> XousResult {
-        try kernel.send(
-            from: record, to: cid, kind: kind, scalar: ScalarMessage(id: id),
+        try port.send(
+            cid, kind: kind, scalar: ScalarMessage(id: id),
             storage: buffer.storage, offset: buffer.used, valid: buffer.capacity, waitForSlot: waitForSlot)
     }
 
@@ -173,35 +173,35 @@ public final class XousProcess: @unchecked Sendable, CustomStringConvertible {
     /// - Throws: `ServerNotFound` if the server does not exist, is another process's, or is
     ///   destroyed while this thread waits.
     public func receive(_ sid: SID) throws(XousError) -> MessageEnvelope {
-        guard let received = try kernel.receive(by: record, from: sid, blocking: true) else {
+        guard let received = try port.receive(sid, blocking: true) else {
             preconditionFailure("a blocking receive returned without a message")
         }
-        return MessageEnvelope(received: received, process: self)
+        return MessageEnvelope(received, process: self)
     }
 
     /// As `receive`, but returns nil at once when the queue is empty.
     public func tryReceive(_ sid: SID) throws(XousError) -> MessageEnvelope? {
-        guard let received = try kernel.receive(by: record, from: sid, blocking: false) else { return nil }
-        return MessageEnvelope(received: received, process: self)
+        guard let received = try port.receive(sid, blocking: false) else { return nil }
+        return MessageEnvelope(received, process: self)
     }
 
     /// Answers a BlockingScalar with one word (`return_scalar`).
     /// - Throws: `DoubleFree` if the message was already answered or is not a BlockingScalar;
     ///   `ServerNotFound` if this process does not own the server the message came to.
     public func returnScalar(_ sender: MessageSender, _ value: UInt) throws(XousError) {
-        try kernel.reply(by: record, to: sender, with: .scalar1(value))
+        try port.reply(to: sender, with: .scalar1(value), storage: nil)
     }
 
     /// Answers a BlockingScalar with two words (`return_scalar2`).
     public func returnScalar2(_ sender: MessageSender, _ first: UInt, _ second: UInt) throws(XousError) {
-        try kernel.reply(by: record, to: sender, with: .scalar2(first, second))
+        try port.reply(to: sender, with: .scalar2(first, second), storage: nil)
     }
 
     /// Answers a BlockingScalar with five words (`return_scalar5`).
     public func returnScalar5(
         _ sender: MessageSender, _ a: UInt, _ b: UInt, _ c: UInt, _ d: UInt, _ e: UInt
     ) throws(XousError) {
-        try kernel.reply(by: record, to: sender, with: .scalar5(a, b, c, d, e))
+        try port.reply(to: sender, with: .scalar5(a, b, c, d, e), storage: nil)
     }
 }
 

@@ -25,7 +25,7 @@
 ///   `ServerNotFound` at once (xous-names parks it until the same name registers again, which
 ///   it never can), and at most `maxParkedPerProcess` (and `maxParked` in all) wait at a time,
 ///   since each holds one of the name server's 64 queue slots.
-final class NameServer: @unchecked Sendable {
+public final class NameServer: @unchecked Sendable {
     /// How long a connection waits for a just-registered name's server to be created.
     static let registrationGrace: UInt64 = 1_000
     /// Parked BlockingConnects at most, per requesting process and in all.
@@ -88,6 +88,15 @@ final class NameServer: @unchecked Sendable {
         let server = NameServer(process: process, selfCID: try process.tryConnect(nameServerSID))
         server.thread = try XousThread(name: "xous-names") { [server] in server.run() }
         return server
+    }
+
+    /// Serves the name server's protocol as `process` (a hosted-mode process, where the name
+    /// server is a process of its own) on the calling thread, until the process's connection to
+    /// its kernel ends.
+    /// - Throws: `ServerExists` if another process already serves `xous-name-server`.
+    public static func serve(on process: XousProcess) throws(XousError) {
+        _ = try process.createServer(sid: nameServerSID)
+        NameServer(process: process, selfCID: try process.tryConnect(nameServerSID)).run()
     }
 
     func stop() {

@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+@testable import XousIPC
+
+/// A hosted kernel on a free loopback port and processes joined to it over TCP, all in the test's
+/// OS process: the same syscalls as the embedded tests, through frames.
+final class HostedRig: @unchecked Sendable {
+    let host: HostedKernel
+
+    init() throws {
+        host = try HostedKernel()
+        host.log = { _ in }
+        try host.start()
+    }
+
+    func join(_ name: String) throws -> XousProcess {
+        let (pid, key) = try host.admit(name: name)
+        let environment = try HostedEnvironment(environment: [
+            "XOUS_SERVER": host.address, "XOUS_PID": String(pid), "XOUS_PROCESS_KEY": HostedEnvironment.hex(key),
+        ])
+        return try XousProcess.joinHosted(environment, name: name)
+    }
+
+    deinit { host.stop() }
+}
+
+@Suite("Hosted mode: the model's syscalls over TCP frames")
+struct HostedModeTests {
+    @Test("a scalar, a blocking scalar and a mutable lend cross between two hosted processes")
+    func messagesCross() throws {
+        let rig = try HostedRig()
+        let owner = try rig.join("owner")
+        let client = try rig.join("client")
+        #expect(owner.isHosted && owner.pid != client.pid)
+        let sid = try owner.createServer()
+        let cid = try client.connect(sid)
+        let served = try Background("server") { () -> [UInt] in
+            var seen: [UInt] = []
+            for _ in 0..<3 {
+                var envelope = try owner.receive(sid)
+                seen.append(envelope.id)
+                switch envelope.kind {
+                case .blockingScalar:
+                    try owner.returnScalar2(envelope.sender, envelope.scalar!.arg1 + 1, 7)
+                case .mutableBorrow:
+                    let text = try envelope.decode(String.self)
+                    try envelope.reply(encoding: text.uppercased())
+                default:
+                    break
+                }
+            }
+            return seen
+        }
+        try client.send(cid, .scalar(ScalarMessage(id: 1, 9)))
+        #expect(try client.send(cid, .blockingScalar(ScalarMessage(id: 2, 41))) == .scalar2(42, 7))
+        var buffer = Buffer(encoding: "hello, hosted world")
+        try client.lendMutable(cid, id: 3, &buffer)
+        #expect(try buffer.decode(String.self) == "HELLO, HOSTED WORLD")
+        #expect(try served.value(withinMilliseconds: 5_000) == [1, 2, 3])
+    }
+
+    @Test("a process whose connection closes is torn down: its parked senders hear ServerNotFound")
+    func closingEndsTheProcess() throws {
+        let rig = try HostedRig()
+        let owner = try rig.join("owner")
+        let client = try rig.join("client")
+        let sid = try owner.createServer()
+        let cid = try client.connect(sid)
+        let waiting = try Background("sender") { try client.send(cid, .blockingScalar(ScalarMessage(id: 5))) }
+        usleep(100_000)
+        owner.terminate()
+        #expect(throws: XousError.serverNotFound) { try waiting.value(withinMilliseconds: 5_000) }
+        #expect(throws: XousError.serverNotFound) { try client.send(cid, .scalar(ScalarMessage(id: 6))) }
+    }
+
+    @Test("the name server runs as a hosted process and brokers a connection without the SID")
+    func namesOverTCP() throws {
+        let rig = try HostedRig()
+        let names = try rig.join("xous-names")
+        let serving = try Background("names") { try NameServer.serve(on: names) }
+        let server = try rig.join("server")
+        let client = try rig.join("client")
+        let sid = try server.registerName("hosted-svc", maxConnections: nil)
+        let cid = try client.requestConnectionBlocking("hosted-svc")
+        let echo = try Background("echo") { () -> UInt in
+            let envelope = try server.receive(sid)
+            try server.returnScalar(envelope.sender, envelope.scalar!.arg1 * 2)
+            return envelope.id
+        }
+        #expect(try client.send(cid, .blockingScalar(ScalarMessage(id: 77, 21))) == .scalar1(42))
+        #expect(try echo.value(withinMilliseconds: 5_000) == 77)
+        names.terminate()
+        _ = try? serving.value(withinMilliseconds: 5_000)
+    }
+}

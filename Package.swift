@@ -16,6 +16,9 @@ let package = Package(
         .library(name: "Gateway", targets: ["Gateway"]),
         .executable(name: "gatewayd", targets: ["gatewayd"]),
         .executable(name: "gatewayctl", targets: ["gatewayctl"]),
+        .executable(name: "xous-kernel", targets: ["xous-kernel"]),
+        .executable(name: "xous-names", targets: ["xous-names"]),
+        .executable(name: "netserverd", targets: ["netserverd"]),
         .executable(name: "xous-demo", targets: ["xous-demo"]),
         .executable(name: "gateway-bench", targets: ["gateway-bench"]),
     ],
@@ -75,10 +78,36 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The source.* settings made into a Wi-Fi source: gatewayd's embedded net server and netserverd.
+        .target(
+            name: "WifiSourceSettings",
+            dependencies: ["GatewayConfig", "LinuxWifi", "NetServer", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // Hosted mode: our kernel, and the name server and net server as processes of their own.
+        .executableTarget(
+            name: "xous-kernel",
+            dependencies: ["XousIPC", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "xous-names",
+            dependencies: ["XousIPC"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "netserverd",
+            dependencies: [
+                "GatewayConfig", "NetServer", "WifiSourceSettings", "XousIPC",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "gatewayd",
             dependencies: [
-                "Gateway", "GatewayConfig", "GatewayControl", "LinuxWifi", "NetServer", "MQTT", "XousIPC",
+                "Gateway", "GatewayConfig", "GatewayControl", "NetServer", "MQTT", "WifiSourceSettings", "XousIPC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

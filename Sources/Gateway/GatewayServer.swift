@@ -46,7 +46,14 @@ public final class GatewayServer: @unchecked Sendable {
 
     /// Creates the gateway process and its main server in `kernel`.
     /// - Throws: the configuration's error, or the kernel's if it has no room.
-    public init(kernel: Kernel, configuration: GatewayConfiguration, mqtt: MQTTClient, logger: Logger) throws {
+    public convenience init(kernel: Kernel, configuration: GatewayConfiguration, mqtt: MQTTClient, logger: Logger) throws {
+        try self.init(process: try kernel.createProcess(name: "gateway"), configuration: configuration, mqtt: mqtt, logger: logger)
+    }
+
+    /// Runs the gateway as `process`: one of an embedded kernel, or this OS process joined to a
+    /// hosted-mode kernel; the code is the same for both.
+    /// - Throws: the configuration's error, or the kernel's if it has no room.
+    public init(process: XousProcess, configuration: GatewayConfiguration, mqtt: MQTTClient, logger: Logger) throws {
         try configuration.validate()
         self.configuration = configuration
         self.mqtt = mqtt
@@ -55,7 +62,7 @@ public final class GatewayServer: @unchecked Sendable {
         state.version = configuration.version
         state.mqttServer = mqtt.configuration.serverURL
         watchFeed = try WatchFeed()
-        process = try kernel.createProcess(name: "gateway")
+        self.process = process
         sid = try process.createServer()
         cid = try process.connect(sid)
     }
@@ -67,6 +74,9 @@ public final class GatewayServer: @unchecked Sendable {
 
     /// A copy of the gateway's status, safe to read from any thread.
     public var status: GatewayStatus { snapshotLock.withLock { $0 } }
+
+    /// True once `requestShutdown` was called: a main loop that ended without it lost its kernel.
+    public var shutdownWasRequested: Bool { shutdownRequested.load(ordering: .acquiring) }
 
     /// Asks the main loop to shut down in order; safe from any thread, idempotent.
     public func requestShutdown() {

@@ -2,7 +2,6 @@ import ArgumentParser
 import Gateway
 import GatewayConfig
 import GatewayControl
-import LinuxWifi
 import Logging
 import MQTT
 import NetServer
@@ -113,6 +112,15 @@ struct GatewayCommand: ParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info (default), notice, warning, error or critical.")
     var logLevel: String?
 
+    @Option(
+        name: .customLong("xous"),
+        help: "embedded: run our own kernel and net server in this process; hosted: join the Xous hosted-mode kernel of XOUS_SERVER, whose netserverd owns the Wi-Fi (default: hosted when XOUS_SERVER is set).")
+    var xous: XousMode?
+
+    enum XousMode: String, ExpressibleByArgument, CaseIterable {
+        case embedded, hosted
+    }
+
     /// The flags given, by setting path; each checked like any other layer.
     private var flagLayer: [String: (value: String, flag: String)] {
         var layer: [String: (value: String, flag: String)] = [:]
@@ -181,26 +189,53 @@ struct GatewayCommand: ParsableCommand {
         let logger = Logger(label: "gatewayd")
         if let file { logger.info("Configuration from \(file)") }
 
+        let mode = xous ?? (HostedEnvironment.isPresent(in: environment) ? .hosted : .embedded)
+        // Hosted: this OS process is one Xous process of a hosted-mode kernel, and the net
+        // server is another (netserverd). Embedded: the kernel and the net server live here.
+        let process: XousProcess
+        var kernel: Kernel?
+        if mode == .hosted {
+            do {
+                process = try XousProcess.joinHosted(try HostedEnvironment(environment: environment), name: "gatewayd")
+            } catch {
+                Self.complain("gatewayd: --xous hosted: \(error)")
+                throw ExitCode(2)
+            }
+            logger.info("Joined the Xous hosted-mode kernel as PID \(process.pid)")
+        } else {
+            let embedded = Kernel()
+            kernel = embedded
+            process = try embedded.createProcess(name: "gateway")
+        }
         let mqtt = try MQTTClient(configuration: resolved.mqtt, logger: Logger(label: "mqtt"))
-        let kernel = Kernel()
-        let gateway = try GatewayServer(kernel: kernel, configuration: resolved.gateway, mqtt: mqtt, logger: logger)
+        let gateway = try GatewayServer(process: process, configuration: resolved.gateway, mqtt: mqtt, logger: logger)
         let control: ControlSocketServer
         do {
             control = try ControlSocketServer(path: resolved.controlSocket.path, gateway: gateway, logger: Logger(label: "control"))
         } catch {
             logger.critical("Control socket: \(error)")
-            kernel.shutdown()
+            kernel?.shutdown()
+            process.terminate()
             throw ExitCode.failure
         }
-        let net = try NetService(kernel: kernel, source: resolved.makeSource(), logger: Logger(label: "net"))
+        let net = try kernel.map { try NetService(kernel: $0, source: resolved.makeSource(), logger: Logger(label: "net")) }
         try Signals.onTermination({ gateway.requestShutdown() }, beforeForcedExit: { control.removeSocketFile() })
         let base = resolved.gateway.baseTopic
         logger.info("Publishing to \(resolved.mqtt.serverURL) under \(base)/ (watch with: mosquitto_sub -h HOST -p PORT -t '\(base)/#' -v)")
         logger.info("Control socket at \(resolved.controlSocket.path) (\(resolved.controlSocket.source)); try: gatewayctl --control-socket \(resolved.controlSocket.path) status")
         try gateway.run()
         control.stop()
-        net.stop()
-        kernel.shutdown()
+        net?.stop()
+        kernel?.shutdown()
+        if mode == .hosted {
+            // The kernel went away under us (gateway.run has published offline already): a
+            // supervisor must see a failure and restart the set.
+            if process.isTerminated && !gateway.shutdownWasRequested {
+                logger.critical("The connection to the Xous kernel ended")
+                throw ExitCode.failure
+            }
+            process.terminate()
+        }
     }
 
     static func complain(_ text: String) {

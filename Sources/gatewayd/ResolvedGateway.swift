@@ -1,10 +1,10 @@
 import Gateway
 import GatewayConfig
 import GatewayControl
-import LinuxWifi
 import Logging
 import MQTT
 import NetServer
+import WifiSourceSettings
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,7 +15,9 @@ struct ResolvedGateway {
     let settings: GatewaySettings
     let gateway: GatewayConfiguration
     let mqtt: MQTTConfiguration
-    let scenario: WifiScenario
+    /// The Wi-Fi source of the embedded net server (unused when the net server is a process).
+    let source: ResolvedSource
+    var scenario: WifiScenario { source.scenario }
     let logLevel: Logger.Level
     let controlSocket: (path: String, source: String)
 
@@ -39,22 +41,7 @@ struct ResolvedGateway {
 
         mqtt = Self.mqtt(settings, gateway: gateway, errors: &errors)
 
-        let interval = settings.int("source.interval_ms") ?? 1000
-        if let path = settings.string("source.scenario") {
-            do {
-                scenario = try WifiScenario.load(path: path, defaultIntervalMs: interval)
-            } catch {
-                errors.append(settings.error("source.scenario", "\(error)"))
-                scenario = .default(seed: 1, intervalMs: interval)
-            }
-        } else {
-            scenario = .default(seed: UInt64(settings.int("source.seed") ?? 1), intervalMs: interval)
-        }
-
-        if let name = settings.string("source.interface"),
-           name.utf8.count > 15 || name.contains("/") || name.contains(where: \.isWhitespace) || name == "." || name == ".." {
-            errors.append(settings.error("source.interface", "'\(name)' is not an interface name (at most 15 characters, no '/' or spaces)"))
-        }
+        source = ResolvedSource(settings, errors: &errors)
         logLevel = settings.string("log.level").flatMap(Logger.Level.init(rawValue:)) ?? .info
         if let socket = settings.string("control.socket") {
             controlSocket = (socket, settings.origin("control.socket").description)
@@ -129,14 +116,7 @@ struct ResolvedGateway {
     }
 
     /// The Wi-Fi source the settings name.
-    func makeSource() -> any WifiSource {
-        guard settings.string("source.kind") == "linux" else { return SimulatedWifiSource(scenario: scenario) }
-        let options = LinuxWifiSource.Options(
-            interface: settings.string("source.interface") ?? "wlan0",
-            signalIntervalMs: (settings.int("source.signal_interval_s") ?? 10) * 1000,
-            signalThresholdDB: settings.int("source.signal_threshold_db") ?? 3)
-        return LinuxWifiSource(options: options, logger: Logger(label: "wifi"))
-    }
+    func makeSource() -> any WifiSource { source.make() }
 
     /// The setting an `MQTTConfiguration.validate` message is about.
     private static func key(for message: String) -> String {

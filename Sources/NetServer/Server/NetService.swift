@@ -34,13 +34,22 @@ public final class NetService: @unchecked Sendable {
     ///   proxy in front of the net server has reason to pick another.
     /// - Throws: `InternalError` if the name is already registered; kernel errors if the
     ///   kernel has no room for the process, its servers or its threads.
-    public init(
+    public convenience init(
         kernel: Kernel, source: any WifiSource, name: String = serverNameNet,
+        logger: Logger = Logger(label: "net")
+    ) throws {
+        try self.init(process: try kernel.createProcess(name: "net"), source: source, name: name, logger: logger)
+    }
+
+    /// Starts the net server as `process`: a process of an embedded kernel, or this OS
+    /// process joined to a hosted-mode kernel (`netserverd`); the code is the same for both.
+    public init(
+        process: XousProcess, source: any WifiSource, name: String = serverNameNet,
         logger: Logger = Logger(label: "net")
     ) throws {
         self.source = source
         self.logger = logger
-        process = try kernel.createProcess(name: "net")
+        self.process = process
         // Unlimited connections, as Xous registers it (`register_name(.., None)`).
         sid = try process.registerName(name, maxConnections: nil)
         selfCID = try process.connect(sid)

@@ -222,6 +222,7 @@ final class HostedPort: KernelPort, @unchecked Sendable {
         }
         let all = lock.withLock { () -> [ParkingCondition] in
             lost = true
+            lock.broadcast()  // waitUntilTerminated
             return Array(waiters.values)
         }
         for waiter in all { waiter.signal() }
@@ -277,6 +278,8 @@ final class HostedPort: KernelPort, @unchecked Sendable {
     // MARK: KernelPort
 
     var isTerminated: Bool { lock.withLock { lost } }
+
+    func waitUntilTerminated() { lock.withLock { while !lost { lock.wait() } } }
 
     var connectionCount: Int { lock.withLock { connections.count } }
 

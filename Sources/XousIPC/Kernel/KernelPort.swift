@@ -7,6 +7,8 @@ protocol KernelPort: AnyObject, Sendable {
     var isTerminated: Bool { get }
     var connectionCount: Int { get }
     func terminate()
+    /// Returns once the process has ended (terminated, or its kernel gone).
+    func waitUntilTerminated()
     func createServer(sid: SID?) throws(XousError) -> (SID, CID)
     func destroyServer(_ sid: SID) throws(XousError)
     func connect(_ sid: SID, blocking: Bool) throws(XousError) -> CID
@@ -49,6 +51,11 @@ final class EmbeddedPort: KernelPort, @unchecked Sendable {
     var isTerminated: Bool { kernel.lock.withLock { record.terminated } }
     var connectionCount: Int { kernel.connectionCount(of: record) }
     func terminate() { kernel.terminate(record) }
+
+    func waitUntilTerminated() {
+        // `terminate` broadcasts on the kernel lock.
+        kernel.lock.withLock { while !record.terminated { kernel.lock.wait() } }
+    }
 
     func createServer(sid: SID?) throws(XousError) -> (SID, CID) {
         try kernel.createServer(owner: record, sid: sid)

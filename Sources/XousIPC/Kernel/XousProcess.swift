@@ -31,6 +31,10 @@ public final class XousProcess: @unchecked Sendable, CustomStringConvertible {
     /// Idempotent.
     public func terminate() { port.terminate() }
 
+    /// Parks the calling thread until the process has ended: terminated, or (hosted) its
+    /// connection to the kernel gone. A hosted-mode daemon's main thread waits here.
+    public func waitUntilTerminated() { port.waitUntilTerminated() }
+
     /// True once the process was terminated.
     public var isTerminated: Bool { port.isTerminated }
 

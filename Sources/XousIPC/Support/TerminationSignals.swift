@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// SIGTERM and SIGINT taken on a thread of their own with `sigwait`, for the hosted-mode
+/// processes: nothing runs in a signal handler, and the waiting thread sleeps until a signal.
+public enum TerminationSignals {
+    /// Blocks SIGTERM and SIGINT in the calling thread and in every thread it starts later.
+    /// Call before any thread exists.
+    public static func block() {
+        // A shell starts background jobs with SIGINT ignored, and an ignored signal is thrown
+        // away before sigwait can see it: take the default disposition back first.
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+        var set = signalSet()
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    /// Calls `action` with the signal's number for each SIGTERM or SIGINT, on a detached thread.
+    public static func onSignal(_ action: @escaping @Sendable (Int32) -> Void) throws(XousError) {
+        try XousThread(name: "signals", stackSize: 64 * 1024) {
+            var set = signalSet()
+            var number: Int32 = 0
+            while sigwait(&set, &number) == 0 { action(number) }
+        }.detach()
+    }
+
+    private static func signalSet() -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        return set
+    }
+}
+
+extension HostedEnvironment {
+    /// This OS process's environment variables.
+    public static func processEnvironment() -> [String: String] {
+        var environment: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "=") {
+                environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            entry += 1
+        }
+        return environment
+    }
+}

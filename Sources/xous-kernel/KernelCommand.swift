@@ -20,7 +20,7 @@ struct KernelCommand: ParsableCommand {
             nothing else. SIGTERM or SIGINT stops the children (SIGTERM) and the kernel.
             """)
 
-    @Flag(name: .customLong("restart"), help: "Start a command again when its process exits, as a supervisor would (with a new PID and key).")
+    @Flag(name: .customLong("restart"), help: "Start a command again when its process exits, as a supervisor would (with a new PID and key); not after exit status 2 or 78 (a usage or configuration error).")
     var restart = false
 
     @Option(name: .customLong("restart-delay-ms"), help: "Pause before a restart (default 500).")
@@ -137,10 +137,13 @@ final class Supervisor: @unchecked Sendable {
                 if done { return }
                 continue
             }
+            // A command that exits for a usage (2) or configuration (78, EX_CONFIG) error would
+            // only fail again: not restarted, as systemd's RestartPreventExitStatus does.
+            let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
             let (entry, again) = lock.withLock { () -> ((command: String, pid: PID)?, Bool) in
                 let entry = children.removeValue(forKey: child)
                 lock.broadcast()
-                return (entry, restart && !stopping)
+                return (entry, restart && !stopping && exitCode != 2 && exitCode != 78)
             }
             guard let entry else { continue }
             host.end(entry.pid)

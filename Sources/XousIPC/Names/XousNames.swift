@@ -3,8 +3,11 @@
 extension XousProcess {
     /// This process's connection to the name server (every process may reach it; the SID is
     /// well known). Connecting again returns the same CID.
-    func nameServerCID() throws(XousError) -> CID {
-        try connect(nameServerSID)
+    /// Waits for the name server to exist, as xous-api-names does, unless `waiting` is false: a
+    /// call that only tidies up (unregister, a token disconnect) must not wait for ever on a
+    /// name server that has gone (in hosted mode its process may end before ours).
+    func nameServerCID(waiting: Bool = true) throws(XousError) -> CID {
+        waiting ? try connect(nameServerSID) : try tryConnect(nameServerSID)
     }
 
     /// Registers `name` and creates its server, owned by this process (`register_name`: the name
@@ -28,7 +31,7 @@ extension XousProcess {
     @discardableResult
     public func unregisterName(_ sid: SID) throws(XousError) -> Bool {
         let result = try send(
-            try nameServerCID(), .blockingScalar(ScalarMessage(id: NameServerOpcode.unregister.rawValue, sid: sid)))
+            try nameServerCID(waiting: false), .blockingScalar(ScalarMessage(id: NameServerOpcode.unregister.rawValue, sid: sid)))
         return result != .scalar1(0)
     }
 
@@ -69,7 +72,7 @@ extension XousProcess {
     /// - Throws: `ServerNotFound` if the token is not the name's current one.
     public func disconnectWithToken(_ name: String, _ token: DisconnectToken) throws(XousError) {
         var buffer = Buffer(encoding: NameDisconnect(name: try sendableName(name), token: token))
-        try lendMutable(try nameServerCID(), id: NameServerOpcode.disconnect.rawValue, &buffer)
+        try lendMutable(try nameServerCID(waiting: false), id: NameServerOpcode.disconnect.rawValue, &buffer)
         guard case .success? = try? buffer.decode(NameServerReturn.self) else { throw .serverNotFound }
     }
 

@@ -142,6 +142,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "fuzz-hosted",
+            dependencies: ["FuzzSupport", "XousIPC"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "fuzz-control",
             dependencies: ["FuzzSupport", "Gateway", "GatewayControl", "GatewayJSON"],
             swiftSettings: strict

@@ -43,6 +43,7 @@ struct Bench {
               + "(window \(options.window)), \(options.ipcUpdates) IPC updates, idle \(format(options.idleSeconds, 0)) s")
         section("end-to-end") { try endToEnd(port: broker.port, brokerPID: broker.pid) }
         section("ipc") { try ipc() }
+        section("hosted") { try hosted(broker: broker) }
         section("gatewayd") { try gatewaydProcess(broker: broker) }
         print("")
         report.print()
@@ -321,6 +322,94 @@ struct Bench {
         rig.shutdown()
 
         for count in options.fanouts { try fanout(count) }
+    }
+
+    // MARK: 3b: IPC across the hosted kernel
+
+    /// The bounce path of section 3 with every syscall a frame through `xous-kernel`, another
+    /// OS process: paced latency and CPU per update (all processes on the path), throughput;
+    /// then the whole hosted set (xous-names, netserverd, gatewayd) idle.
+    private func hosted(broker: MosquittoBroker) throws {
+        let rig = try HostedIPCRig(directory: try broker.makeDirectory("hosted-ipc"), logger: logger)
+        defer { rig.shutdown() }
+        var log = rig.newLog(capacity: options.updates)
+        let others = rig.otherPIDs
+        let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+        func ticks(_ pids: [pid_t]) -> Int { pids.compactMap { ProcessSample(pid: $0)?.cpuTicks }.reduce(0, +) }
+        let benchBefore = ticks([getpid()]), othersBefore = ticks(others)
+        let pacedBefore = LoadSample(brokerPID: nil)
+        let sent = paced(count: options.updates, rate: options.rate) { rig.source.emit(benchStatus($0)) }
+        _ = log.wait(for: options.updates)
+        let benchCPU = Double(ticks([getpid()]) - benchBefore) / ticksPerSecond * 1e6 / Double(options.updates)
+        let othersCPU = Double(ticks(others) - othersBefore) / ticksPerSecond * 1e6 / Double(options.updates)
+        report.add("hosted", "bounce (1 subscriber) CPU per paced update, all processes",
+                   "\(format(benchCPU + othersCPU, 1)) us (net server and subscriber \(format(benchCPU, 1)), xous-kernel and xous-names \(format(othersCPU, 1)))")
+        report.value("hosted_paced_cpu_us_per_update", benchCPU + othersCPU)
+        report.value("hosted_paced_kernel_cpu_us_per_update", othersCPU)
+        addThreadCosts(since: pacedBefore, updates: options.updates, key: "hosted_paced")
+        let summary = LatencySummary(nanoseconds: latencies(sent: sent, arrivals: log.result.arrivals))
+        addLatency("hosted", "bounce (1 subscriber) through xous-kernel", summary, key: "hosted")
+        addLosses("hosted", "bounce latency", sent: options.updates, log.result, key: "hosted_latency")
+
+        var rates: [Double] = []
+        var lost = 0
+        for _ in 1...max(1, options.rounds) {
+            log = rig.newLog(capacity: options.ipcUpdates)
+            let start = windowed(count: options.ipcUpdates, window: 2 * options.window, logs: [log]) { rig.source.emit(benchStatus($0)) }
+            _ = log.wait(for: options.ipcUpdates)
+            let result = log.result
+            rates.append(Double(result.received) / (Double(result.lastArrival &- start) / 1e9))
+            lost += options.ipcUpdates - result.received
+            addLosses("hosted", "bounce throughput", sent: options.ipcUpdates, result, key: nil)
+        }
+        report.add("hosted", "bounce throughput (1 subscriber) through xous-kernel, median of \(rates.count) runs",
+                   format(median(rates), 0) + " updates/s (each: " + rates.map { format($0, 0) }.joined(separator: ", ") + ")")
+        report.value("hosted_throughput", median(rates), decimals: 0)
+        report.value("hosted_throughput_lost", String(lost))
+        try hostedIdle(broker: broker)
+    }
+
+    /// The hosted set as `scripts/run --hosted` runs it, with no Wi-Fi change to report:
+    /// every thread of every process should sleep.
+    private func hostedIdle(broker: MosquittoBroker) throws {
+        let directory = try broker.makeDirectory("hosted-idle")
+        let scenario = directory + "/still.scenario"
+        try MosquittoBroker.writeFile(scenario, contents: "link=connected ssid=\"Still\" rssi=-50 delay_ms=86400000\n")
+        let base = "bench-hosted-\(getpid())"
+        let watcher = try OnlineWatcher(port: broker.port, logger: logger)
+        defer { watcher.stop() }
+        let kernel = try KernelChild(
+            commands: [
+                "exec " + siblingExecutable("xous-names"),
+                "exec \(siblingExecutable("netserverd")) --scenario \(scenario)",
+                "exec \(siblingExecutable("gatewayd")) --mqtt-server mqtt://127.0.0.1:\(broker.port) --mqtt-client-id bench-hosted "
+                    + "--base-topic \(base) --control-socket \(directory)/gw.sock",
+            ],
+            directory: directory)
+        defer { kernel.stop() }
+        guard watcher.onlineTime(base, seconds: 10) != nil else { throw BenchError("hosted gatewayd did not report online within 10 s") }
+        sleep(seconds: 1)
+        let processes = [("xous-kernel", kernel.pid)] + kernel.children
+        let first = processes.compactMap { name, pid in ProcessSample(pid: pid).map { (name, pid, $0) } }
+        sleep(seconds: options.idleSeconds)
+        var total = 0
+        var seconds = 0.0
+        for (name, pid, before) in first {
+            guard let after = ProcessSample(pid: pid) else { throw BenchError("\(name) exited while idle") }
+            seconds = Double(after.time - before.time) / 1e9
+            var switches = 0
+            for (tid, thread) in after.threads {
+                let earlier = before.threads[tid]
+                switches += thread.voluntary + thread.involuntary - (earlier?.voluntary ?? 0) - (earlier?.involuntary ?? 0)
+            }
+            total += switches
+            report.add("hosted", "idle wake-ups \(name) (\(after.threads.count) threads)", "\(switches) in \(format(seconds, 1)) s")
+            report.value("hosted_idle_wakeups_\(name)", String(switches))
+            report.add("hosted", "idle resident memory \(name)", format(Double(after.rssKiB) / 1024, 1) + " MiB")
+            report.value("hosted_idle_rss_kib_\(name)", String(after.rssKiB))
+        }
+        report.check("hosted", "idle wake-ups, all \(first.count) processes", "\(total) in \(format(seconds, 1)) s",
+                     target: "0", passed: total == 0 && first.count == 4, key: "target_hosted_idle_wakeups")
     }
 
     /// One run with `count` subscribers: paced latency to the last of them, and throughput.

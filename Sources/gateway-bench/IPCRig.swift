@@ -19,8 +19,13 @@ final class IPCSubscriber: @unchecked Sendable {
     private var log = ArrivalLog(capacity: 0)
     private var thread: XousThread?
 
-    init(kernel: Kernel, index: Int, logger: Logger) throws {
-        process = try kernel.createProcess(name: "bench-sub-\(index)")
+    convenience init(kernel: Kernel, index: Int, logger: Logger) throws {
+        try self.init(process: try kernel.createProcess(name: "bench-sub-\(index)"), index: index, logger: logger)
+    }
+
+    /// A subscriber that is `process`: of the embedded kernel, or joined to a hosted one.
+    init(process: XousProcess, index: Int, logger: Logger) throws {
+        self.process = process
         mainSID = try process.createServer()
         manager = try NetManager(process: process, logger: logger)
         thread = try XousThread(name: "bench-main-\(index)") { [self] in serve() }

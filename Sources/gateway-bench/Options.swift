@@ -31,16 +31,16 @@ struct Options {
     var gatewayd: String?
     /// Updates of the soak (`--soak N`), which then runs alone; nil: no soak.
     var soakUpdates: Int?
-    /// The sections to run (all by default): end-to-end, ipc, gatewayd.
+    /// The sections to run (all by default): end-to-end, ipc, hosted, gatewayd.
     var sections: Set<String> = Options.allSections
 
-    static let allSections: Set<String> = ["end-to-end", "ipc", "gatewayd"]
+    static let allSections: Set<String> = ["end-to-end", "ipc", "hosted", "gatewayd"]
 
     static let usage = """
         usage: gateway-bench [--quick] [--updates N] [--rate N] [--flood N] [--rounds N] [--window N]
                              [--ipc-updates N] [--fanout-updates N] [--fanouts 1,10,100]
                              [--idle-seconds S] [--startup-runs N] [--gatewayd PATH]
-                             [--only end-to-end,ipc,gatewayd]
+                             [--only end-to-end,ipc,hosted,gatewayd]
                gateway-bench --soak N [--window N]
         Starts its own mosquitto on a free loopback port; gatewayd must be built beside this
         binary (swift build -c release --product gatewayd) for the idle and start-up figures.

@@ -10,7 +10,7 @@ enum GatewayOpcode: MessageID {
     case mqttDisconnected = 3
     /// Move of an `InboundMQTTMessage`.
     case mqttMessage = 4
-    /// Scalar from the subscription worker: (action, error code, subscribed 0/1).
+    /// Scalar from the Wi-Fi subscription: a `WifiSubscription.Event` in its words.
     case subscriptionResult = 5
     /// Scalar from the health ticker.
     case healthTick = 6

@@ -29,20 +29,18 @@ public final class GatewayServer: @unchecked Sendable {
 
     // Main-thread state.
     private var state = GatewayStatus()
-    private var worker: SubscriptionWorker?
+    /// The Wi-Fi subscription, which runs its own handshakes and recovery (`WifiSubscription`).
+    private var wifi: WifiSubscription?
     private var ticker: HealthTicker?
     /// Held here: the MQTT client keeps its delegate weakly.
     private var bridge: MQTTBridge?
-    /// Control requests waiting for the worker, answered in arrival order.
-    private var pending: [PendingControl] = []
-    private var workerBusy = false
-    private var stopping = false
+    /// Control requests and the subscription's state, decided as a value (`ControlQueue`);
+    /// this server carries its effects out.
+    private var queue = ControlQueue()
+    /// Where each queued request's answer goes, by the id the queue knows it by.
+    private var origins: [Int: PendingControl] = [:]
+    private var nextRequestID = 0
     private var everConnected = false
-    /// Whether the user wants the Wi-Fi subscription on (on from the start, then the last
-    /// subscribe or unsubscribe asked for): what a returning net server is subscribed to again.
-    private var subscriptionWanted = true
-    /// A net server came back and the subscription is to be renewed once the worker is free.
-    private var resubscribe = false
 
     /// Creates the gateway process and its main server in `kernel`.
     /// - Throws: the configuration's error, or the kernel's if it has no room.
@@ -88,8 +86,10 @@ public final class GatewayServer: @unchecked Sendable {
     /// server and subscribes, starts MQTT, and serves. On shutdown it unsubscribes (the Drop
     /// handshake), publishes `offline`, disconnects and returns.
     public func run() throws {
-        let worker = try SubscriptionWorker(process: process, mainCID: cid, logger: logger)
-        self.worker = worker
+        let wifi = try WifiSubscription(
+            process: process, ownerCID: cid, updateOpcode: UInt32(GatewayOpcode.wifiUpdate.rawValue),
+            eventOpcode: GatewayOpcode.subscriptionResult.rawValue, logger: logger)
+        self.wifi = wifi
         ticker = try HealthTicker(process: process, mainCID: cid, intervalSeconds: configuration.healthIntervalSeconds)
         let bridge = MQTTBridge(process: process, mainCID: cid)
         self.bridge = bridge
@@ -97,17 +97,16 @@ public final class GatewayServer: @unchecked Sendable {
         mqtt.subscribe(topics.control, qos: 1)
         if configuration.discoveryEnabled { mqtt.subscribe(topics.homeAssistantStatus, qos: 1) }
         try mqtt.start()
-        workerBusy = true
-        worker.request(.subscribe)
+        apply(queue.handle(.started))
         logger.info("gatewayd up", metadata: ["base_topic": "\(configuration.baseTopic)", "device_id": "\(configuration.deviceID)"])
 
         while let envelope = try? process.receive(sid) {
             handle(envelope)
             snapshotLock.withLock { $0 = state }
-            if stopping && !workerBusy { break }
+            if queue.isFinished { break }
         }
         ticker?.stop()
-        worker.stop()
+        wifi.stop()
         mqtt.stop(finalMessage: Self.will(for: configuration), timeout: 1.0)
         try? process.destroyServer(sid)
         logger.info("gatewayd down")
@@ -144,7 +143,7 @@ public final class GatewayServer: @unchecked Sendable {
         case .healthTick:
             publishHealth()
             // The net server never says it lost us, so the gateway looks, once per tick.
-            if !stopping { worker?.request(.check) }
+            if !queue.stopping { wifi?.check() }
         case .shutdown:
             beginShutdown()
         case .controlSocketRequest:
@@ -160,7 +159,7 @@ public final class GatewayServer: @unchecked Sendable {
         state.updatesReceived += 1
         state.lastStatus = WlanStatus(ipc)
         state.lastStatusAt = .now
-        state.bouncerIgnored = worker?.bouncerIgnored ?? 0
+        state.bouncerIgnored = wifi?.bouncerIgnored ?? 0
         // The bytes are written straight from the status: building a JSONValue and
         // serializing it cost about as much again as the rest of the update (BENCHMARKS.md).
         guard let payload = state.wlanPayloadBytes() else { return }
@@ -238,7 +237,7 @@ public final class GatewayServer: @unchecked Sendable {
     }
 
     private func publishHealth() {
-        state.bouncerIgnored = worker?.bouncerIgnored ?? state.bouncerIgnored
+        state.bouncerIgnored = wifi?.bouncerIgnored ?? state.bouncerIgnored
         publish(topics.health, state.healthPayload(), retain: true)
     }
 
@@ -282,125 +281,65 @@ public final class GatewayServer: @unchecked Sendable {
             publish(topics.controlResponse, ControlResponse.error(command: error.command, message: error.message, transaction: error.transaction), retain: false)
             return
         }
-        pending.append(PendingControl(command: request.command, origin: .topic(transaction: request.transaction)))
-        drainPending()
+        enqueue(PendingControl(command: request.command, origin: .topic(transaction: request.transaction)))
     }
 
     /// A request from the control socket's thread, which waits (its MutableBorrow) until it is
-    /// answered: a status at once, a subscription change after the worker's handshake.
+    /// answered: a status at once, a subscription change after the subscription's handshake.
     private func socketRequest(_ envelope: consuming MessageEnvelope) {
         guard envelope.kind == .mutableBorrow, let call = try? envelope.decode(ControlSocketCall.self) else {
             logger.warning("Main server ignored a malformed control socket request")
             return
         }
-        pending.append(PendingControl(command: call.command, origin: .socket(HeldReply(envelope))))
-        drainPending()
+        enqueue(PendingControl(command: call.command, origin: .socket(HeldReply(envelope))))
     }
 
-    /// Answers queued requests in order; one that needs the worker waits for its result.
-    private func drainPending() {
-        if resubscribe, !workerBusy, !stopping, let worker {
-            resubscribe = false
-            if subscriptionWanted && !state.subscribed {
-                workerBusy = true
-                worker.request(.subscribe)
-                return
-            }
-        }
-        while !workerBusy, !pending.isEmpty {
-            let request = pending[0]
-            switch request.command {
-            case .status:
-                pending.removeFirst()
-                answer(request, .ok(state.statusData(configuration: configuration)))
-            case .subscribe where state.subscribed, .unsubscribe where !state.subscribed:
-                // Idempotent: already in the requested state, nothing changes.
-                subscriptionWanted = request.command == .subscribe
-                pending.removeFirst()
-                answer(request, .ok(subscriptionData()))
-            case .subscribe, .unsubscribe:
-                subscriptionWanted = request.command == .subscribe
-                guard !stopping, let worker else {
-                    pending.removeFirst()
-                    answer(request, .error("gatewayd is shutting down"))
-                    continue
-                }
-                workerBusy = true
-                worker.request(request.command == .subscribe ? .subscribe : .unsubscribe)
-                return
-            }
-        }
+    private func enqueue(_ request: PendingControl) {
+        nextRequestID += 1
+        origins[nextRequestID] = request
+        apply(queue.handle(.request(id: nextRequestID, request.command)))
     }
 
     private func subscriptionResult(_ scalar: ScalarMessage) {
-        let action = SubscriptionWorker.Action(rawValue: scalar.arg1)
-        let error = scalar.arg2 == 0 ? nil : XousError(code: scalar.arg2)
-        // The worker's own news answers no request: the worker is no less busy for it.
-        switch action {
-        case .netServerLost:
-            netServerLost(error ?? .serverNotFound)
-            return
-        case .netServerBack:
-            netServerBack()
-            return
-        default:
-            workerBusy = false
+        switch WifiSubscription.Event(scalar) {
+        case .lost(let cause)?: apply(queue.handle(.lost(cause)))
+        case .back?: apply(queue.handle(.back))
+        case let .done(request, error, subscribed)?: apply(queue.handle(.done(request, error: error, subscribed: subscribed)))
+        case nil: break
         }
-        let changed = state.subscribed != (scalar.arg3 == 1)
-        state.subscribed = scalar.arg3 == 1
-        if changed {
-            logger.info("Wi-Fi push subscription \(state.subscribed ? "on" : "off")")
-            publishSubscriptionState()
-        }
-        // The request at the head of the queue is the one this result answers, if any (the
-        // first subscribe at start-up has no request).
-        if let request = pending.first, request.command != .status,
-           (action == .subscribe && request.command == .subscribe) || (action == .unsubscribe && request.command == .unsubscribe) {
-            pending.removeFirst()
-            if error == .serverNotFound {
-                answer(request, .error(
-                    request.command == .subscribe
-                        ? "the net server is gone; gatewayd subscribes again when it registers"
-                        : "the net server is gone"))
-            } else if let error {
-                answer(request, .error("the net server refused: \(error)"))
-            } else {
-                answer(request, .ok(subscriptionData()))
-            }
-        }
-        if stopping {
-            if state.subscribed, let worker {
-                workerBusy = true
-                worker.request(.unsubscribe)
-            }
-            return
-        }
-        drainPending()
     }
 
-    /// The worker found the net server gone and has torn the bouncer down.
-    private func netServerLost(_ error: XousError) {
-        state.netServerLost += 1
-        state.netServerAvailable = false
-        state.netServerLastError = "\(error)"
-        // No SID, CID or opcode here: the error's name and number say what happened.
-        logger.warning(
-            "The net server went away (\(error)); Wi-Fi updates stop until it registers again",
-            metadata: ["lost": "\(state.netServerLost)", "resubscribe": "\(subscriptionWanted)"])
-        if state.subscribed {
-            state.subscribed = false
-            publishSubscriptionState()
+    /// Carries out what the control queue decided, in its order.
+    private func apply(_ effects: [ControlQueue.Effect]) {
+        state.subscribed = queue.subscribed
+        for effect in effects {
+            switch effect {
+            case .ask(let request):
+                wifi?.request(request)
+            case .answerStatus(let id):
+                if let request = origins.removeValue(forKey: id) { answer(request, .ok(state.statusData(configuration: configuration))) }
+            case .answerSubscription(let id):
+                if let request = origins.removeValue(forKey: id) { answer(request, .ok(subscriptionData())) }
+            case let .answerError(id, message):
+                if let request = origins.removeValue(forKey: id) { answer(request, .error(message)) }
+            case .subscriptionChanged(let on):
+                logger.info("Wi-Fi push subscription \(on ? "on" : "off")")
+                publishSubscriptionState()
+            case let .netServerLost(error, resubscribe):
+                state.netServerLost += 1
+                state.netServerAvailable = false
+                state.netServerLastError = "\(error)"
+                // No SID, CID or opcode here: the error's name and number say what happened.
+                logger.warning(
+                    "The net server went away (\(error)); Wi-Fi updates stop until it registers again",
+                    metadata: ["lost": "\(state.netServerLost)", "resubscribe": "\(resubscribe)"])
+            case .netServerBack(let resubscribing):
+                state.netServerAvailable = true
+                logger.notice(resubscribing ? "The net server is back; subscribing again" : "The net server is back")
+            case .publishHealth:
+                publishHealth()
+            }
         }
-        publishHealth()
-    }
-
-    /// A net server registered again; the worker holds a connection to it.
-    private func netServerBack() {
-        state.netServerAvailable = true
-        logger.notice(subscriptionWanted && !stopping ? "The net server is back; subscribing again" : "The net server is back")
-        publishHealth()
-        resubscribe = subscriptionWanted
-        if !stopping { drainPending() }
     }
 
     private func subscriptionData() -> JSONValue {
@@ -434,17 +373,9 @@ public final class GatewayServer: @unchecked Sendable {
     // MARK: Shutdown
 
     private func beginShutdown() {
-        guard !stopping else { return }
-        stopping = true
+        guard !queue.stopping else { return }
         logger.info("Shutting down")
-        for request in pending {
-            answer(request, .error("gatewayd is shutting down"))
-        }
-        pending.removeAll()
-        if !workerBusy, state.subscribed, let worker {
-            workerBusy = true
-            worker.request(.unsubscribe)
-        }
+        apply(queue.handle(.shutdown))
     }
 }
 

@@ -1,45 +1,76 @@
-import Logging
-import NetServer
+public import Logging
 import Synchronization
-import XousIPC
+public import XousIPC
 
-/// Runs the `NetManager` calls on a server thread of its own, and notices when the net server
-/// goes away.
+/// A Wi-Fi state subscription that looks after itself: `NetManager`'s client side with the
+/// resilience Xous leaves to each subscriber. It subscribes and unsubscribes on a server thread
+/// of its own, notices when the net server goes away, tears the bouncer down, waits (parked in
+/// the name server, no polling) for a net server to register again, and tells its owner each
+/// step as a Scalar (`Event`); updates reach the owner as the bouncer's Borrows.
 ///
-/// The bouncer lends each update to the main server and waits; if the main server itself ran
-/// the unsubscribe handshake, it would wait for the bouncer while the bouncer waits for it. So
-/// the main server asks this worker (a Scalar), keeps serving updates, and hears back (a
-/// Scalar `subscriptionResult`) when the handshake is done.
+/// Why a thread of its own: the bouncer lends each update to the owner's server and waits; if
+/// the owner's thread ran the unsubscribe handshake it would wait for the bouncer while the
+/// bouncer waits for it. So the owner asks (`request`), keeps serving updates, and hears back.
 ///
 /// The net server never tells a subscriber that it lost its subscriber table: on Xous it only
-/// logs a failed push, and a Move carries no error back. So the worker looks for itself: the
-/// manager's watch (a call the net server holds while subscribed, which the kernel answers when
-/// the net server's process ends) asks it to check at once, and on every health tick it sends
-/// the net server the cheapest call it answers (`GetIpv4Config`). Any call that fails with
-/// `ServerNotFound` means the net server it subscribed to went away, even if another has
-/// registered since (its going away cleared or tombstoned this process's connection). Then the worker tears the bouncer down, reports `netServerLost`, and waits on a
-/// thread of its own (`NetServerWait`, parked in the name server, no polling) for a net server
-/// to register; when one does it reports `netServerBack`, and the main server subscribes again.
-final class SubscriptionWorker: @unchecked Sendable {
+/// logs a failed push, and a Move carries no error back. So the subscription looks for itself:
+/// the manager's watch (a call the net server holds while subscribed, which the kernel answers
+/// when the net server's process ends) makes it check at once, and `check()` (the owner's
+/// health tick) sends the net server the cheapest call it answers (`GetIpv4Config`). Any call
+/// that fails with `ServerNotFound` means the net server it subscribed to went away, even if
+/// another has registered since (its going away cleared or tombstoned this process's
+/// connection).
+public final class WifiSubscription: @unchecked Sendable {
+    /// What the owner may ask for.
+    public enum Request: UInt, Sendable {
+        case subscribe = 1
+        case unsubscribe = 2
+    }
+
+    /// What the owner hears: a Scalar with the owner's `eventOpcode`, the event in its words.
+    public enum Event: Equatable, Sendable {
+        /// A request is done: with the kernel's error if it failed, and whether a subscription
+        /// runs now.
+        case done(Request, error: XousError?, subscribed: Bool)
+        /// The net server went away (the error that showed it); the bouncer is down, and the
+        /// subscription waits for a net server to register.
+        case lost(XousError)
+        /// A net server registered again and is connected; nothing is subscribed yet.
+        case back
+
+        /// Reads an event from the owner's Scalar; nil for words that are not one.
+        public init?(_ scalar: ScalarMessage) {
+            let error = scalar.arg2 == 0 ? nil : XousError(code: scalar.arg2)
+            switch Action(rawValue: scalar.arg1) {
+            case .subscribe?: self = .done(.subscribe, error: error, subscribed: scalar.arg3 == 1)
+            case .unsubscribe?: self = .done(.unsubscribe, error: error, subscribed: scalar.arg3 == 1)
+            case .waitEnded?: self = .back
+            case .lost?: self = .lost(error ?? .serverNotFound)
+            case .quit?, .check?, nil: return nil
+            }
+        }
+    }
+
+    /// The worker's opcodes, and the first word of an event.
     enum Action: UInt {
         case subscribe = 1
         case unsubscribe = 2
         case quit = 3
-        /// From the main server on each health tick, and from the manager's watch when the net
-        /// server went away: is the net server still the one we hold?
+        /// From the owner's health tick, and from the manager's watch when the net server went
+        /// away: is the net server still the one we hold?
         case check = 4
-        /// From the waiter thread: it is done waiting (a net server registered, or it failed).
-        /// As a `subscriptionResult` to the main server: a net server is reachable again.
-        case netServerBack = 5
-        /// Only as a `subscriptionResult` to the main server: the net server went away (the
-        /// second word is the error). It answers no request.
-        case netServerLost = 6
+        /// From the waiter thread: it is done waiting. As an event: `back`.
+        case waitEnded = 5
+        /// Only as an event: `lost`.
+        case lost = 6
     }
 
     private let process: XousProcess
     private let sid: SID
     private let cid: CID
-    private let mainCID: CID
+    private let ownerCID: CID
+    private let updateOpcode: UInt32
+    private let eventOpcode: MessageID
     private let logger: Logger
     private var thread: XousThread?
     /// Bouncers' refusals: the current bouncer's statistics plus those of every earlier one,
@@ -52,10 +83,19 @@ final class SubscriptionWorker: @unchecked Sendable {
     private var manager: NetManager?
     private var wait: NetServerWait?
 
-    /// Connects to the net server (waiting for it to register) and starts the worker thread.
-    init(process: XousProcess, mainCID: CID, logger: Logger) throws {
+    /// Connects to the net server (waiting for it to register) and starts the worker thread;
+    /// nothing is subscribed until the owner asks.
+    /// - Parameters:
+    ///   - ownerCID: a connection to the owner's own server, where updates (Borrows with
+    ///     `updateOpcode`) and events (Scalars with `eventOpcode`) arrive.
+    public init(
+        process: XousProcess, ownerCID: CID, updateOpcode: UInt32, eventOpcode: MessageID,
+        logger: Logger = Logger(label: "net.subscription")
+    ) throws(XousError) {
         self.process = process
-        self.mainCID = mainCID
+        self.ownerCID = ownerCID
+        self.updateOpcode = updateOpcode
+        self.eventOpcode = eventOpcode
         self.logger = logger
         sid = try process.createServer()
         cid = try process.connect(sid)
@@ -63,19 +103,24 @@ final class SubscriptionWorker: @unchecked Sendable {
         thread = try XousThread(name: "gw-subscribe") { [self] in run() }
     }
 
-    /// What the bouncers refused so far.
-    var bouncerIgnored: Int {
+    /// What the bouncers refused so far (every bouncer this subscription ran).
+    public var bouncerIgnored: Int {
         ignoredTally.withLock { $0.retired + ($0.current?.ignoredMessages ?? 0) }
     }
 
-    /// Asks for `action`; the answer arrives at the main server as `subscriptionResult`.
-    func request(_ action: Action) {
+    /// Asks for `request`; `Event.done` answers it.
+    public func request(_ request: Request) { ask(request == .subscribe ? .subscribe : .unsubscribe) }
+
+    /// Looks whether the net server is still there (the owner's health tick); `Event.lost` if not.
+    public func check() { ask(.check) }
+
+    private func ask(_ action: Action) {
         _ = try? process.send(cid, .scalar(ScalarMessage(id: action.rawValue)))
     }
 
     /// Unsubscribes if needed, ends the thread and waits for it.
-    func stop() {
-        request(.quit)
+    public func stop() {
+        ask(.quit)
         thread.take()?.join()
         try? process.destroyServer(sid)
     }
@@ -89,10 +134,10 @@ final class SubscriptionWorker: @unchecked Sendable {
             case .unsubscribe:
                 report(action, unsubscribe())
             case .check:
-                check()
-            case .netServerBack:
+                checkNow()
+            case .waitEnded:
                 waitEnded()
-            case .netServerLost:
+            case .lost:
                 continue
             case .quit:
                 try? manager?.wifiStateUnsubscribe()
@@ -106,7 +151,7 @@ final class SubscriptionWorker: @unchecked Sendable {
     private func subscribe() -> UInt {
         guard let manager else { return XousError.serverNotFound.code }
         do throws(XousError) {
-            try manager.wifiStateSubscribe(returnCID: mainCID, opcode: UInt32(GatewayOpcode.wifiUpdate.rawValue))
+            try manager.wifiStateSubscribe(returnCID: ownerCID, opcode: updateOpcode)
             let statistics = manager.bouncerStatistics
             ignoredTally.withLock { tally in
                 tally.retired += tally.current?.ignoredMessages ?? 0
@@ -143,7 +188,7 @@ final class SubscriptionWorker: @unchecked Sendable {
         }
     }
 
-    private func check() {
+    private func checkNow() {
         guard let manager else {
             // A wait that failed (the name server refused) is tried again on the next tick.
             startWaiting()
@@ -157,15 +202,12 @@ final class SubscriptionWorker: @unchecked Sendable {
     }
 
     /// Tears the bouncer down (the Drop handshake, its thread joined; nothing is sent to the
-    /// vanished net server), forgets the manager, tells the main server and starts waiting.
+    /// vanished net server), forgets the manager, tells the owner and starts waiting.
     private func netServerGone(_ error: XousError) {
         try? manager?.wifiStateUnsubscribe()
         manager = nil
         startWaiting()
-        _ = try? process.send(
-            mainCID,
-            .scalar(ScalarMessage(
-                id: GatewayOpcode.subscriptionResult.rawValue, Action.netServerLost.rawValue, error.code, 0)))
+        _ = try? process.send(ownerCID, .scalar(ScalarMessage(id: eventOpcode, Action.lost.rawValue, error.code, 0)))
     }
 
     private func startWaiting() {
@@ -182,7 +224,7 @@ final class SubscriptionWorker: @unchecked Sendable {
         switch finished.finish() {
         case .success(let fresh):
             manager = fresh
-            report(.netServerBack, 0)
+            report(.waitEnded, 0)
         case .failure(let error):
             logger.warning("Waiting for the net server failed: \(error); trying again at the next health check")
         }
@@ -190,14 +232,12 @@ final class SubscriptionWorker: @unchecked Sendable {
 
     private func report(_ action: Action, _ code: UInt) {
         let subscribed: UInt = manager?.isSubscribed == true ? 1 : 0
-        _ = try? process.send(
-            mainCID,
-            .scalar(ScalarMessage(id: GatewayOpcode.subscriptionResult.rawValue, action.rawValue, code, subscribed)))
+        _ = try? process.send(ownerCID, .scalar(ScalarMessage(id: eventOpcode, action.rawValue, code, subscribed)))
     }
 }
 
 /// A thread parked in the name server until a net server registers (Xous's
-/// `request_connection_blocking`), which then tells the worker with a Scalar.
+/// `request_connection_blocking`), which then tells the subscription's worker with a Scalar.
 ///
 /// Xous offers no way to cancel that wait, so a gateway that stops while it is still parked
 /// lets the thread run on (`abandon`): it ends when a net server registers or the kernel shuts
@@ -212,7 +252,7 @@ final class NetServerWait: @unchecked Sendable {
         thread = try XousThread(name: "gw-net-wait", stackSize: 128 * 1024) { [self] in
             let result: Result<NetManager, XousError>
             do throws(XousError) {
-                let lossNotification = (notifyCID, SubscriptionWorker.Action.check.rawValue)
+                let lossNotification = (notifyCID, WifiSubscription.Action.check.rawValue)
                 result = .success(try NetManager(process: process, lossNotification: lossNotification, logger: logger))
             } catch {
                 result = .failure(error)
@@ -223,7 +263,7 @@ final class NetServerWait: @unchecked Sendable {
             }
             // An abandoned wait's manager is released here, which disconnects it again.
             guard keep else { return }
-            _ = try? process.send(notifyCID, .scalar(ScalarMessage(id: SubscriptionWorker.Action.netServerBack.rawValue)))
+            _ = try? process.send(notifyCID, .scalar(ScalarMessage(id: WifiSubscription.Action.waitEnded.rawValue)))
         }
     }
 

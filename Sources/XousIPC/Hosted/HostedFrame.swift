@@ -126,8 +126,10 @@ public struct HostedFrame: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The thread id and the first word only: the other words may be a SID's (CreateServer's
+    /// answer, Connect's arguments), and a SID is never printed.
     public var description: String {
-        "[" + ([tid] + words).map { "0x" + String($0, radix: 16) }.joined(separator: ", ") + "]"
+        "HostedFrame(tid: \(tid), \(words[0]), …)"
     }
 }
 

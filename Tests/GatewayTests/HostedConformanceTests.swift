@@ -61,6 +61,8 @@ struct HostedConformanceTests {
 
     @Test("thread ids, process id, a server at a chosen address, None, RetryCall, errors, MapMemory")
     func simpleCalls() throws {
+        let hold = ProcessWide.hold()
+        defer { hold.release() }
         let probe = try RawProcess()
         #expect(probe.exchange(HostedFrame(tid: 65_536, syscall: .createThread)).map(\.frame) == [HostedFrame(tid: 65_536, [10, 2])])
         #expect(probe.exchange(HostedFrame(tid: 2, syscall: .getProcessID)).map(\.frame) == [HostedFrame(tid: 2, [11, 2])])
@@ -84,6 +86,8 @@ struct HostedConformanceTests {
 
     @Test("a Scalar, a BlockingScalar answered with ReturnScalar2, and a MutableBorrow returned, to the probe's own server")
     func messages() throws {
+        let hold = ProcessWide.hold()
+        defer { hold.release() }
         let probe = try RawProcess()
         _ = probe.exchange(HostedFrame(tid: 65_536, syscall: .createThread))
         _ = probe.exchange(HostedFrame(tid: 65_537, syscall: .createThread))  // TID 3

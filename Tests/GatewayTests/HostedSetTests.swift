@@ -20,6 +20,8 @@ struct HostedSetTests {
 
     @Test("updates flow end to end; SIGKILL of netserverd is reported at once and a new one is subscribed to with nothing lost or doubled after")
     func netserverKilledMidStream() throws {
+        let hold = ProcessWide.hold()
+        defer { hold.release() }
         let broker = try MosquittoBroker()
         let observer = try Observer(broker: broker)
         let set = try HostedSet(broker: broker, scenario: countingScenario(intervalMs: 40))
@@ -51,6 +53,8 @@ struct HostedSetTests {
 
     @Test("SIGKILL of the kernel: gatewayd publishes offline and exits non-zero within 2 s")
     func kernelKilled() throws {
+        let hold = ProcessWide.hold()
+        defer { hold.release() }
         let broker = try MosquittoBroker()
         let observer = try Observer(broker: broker)
         let set = try HostedSet(broker: broker, scenario: countingScenario(intervalMs: 100))
@@ -103,6 +107,8 @@ struct HostedSetTests {
 
     @Test("hostile peers (a wrong or reused key, a garbage frame, a length past the limit, a thread id it was never given, silent connections) lose only their own connection")
     func hostilePeers() throws {
+        let hold = ProcessWide.hold()
+        defer { hold.release() }
         let broker = try MosquittoBroker()
         let observer = try Observer(broker: broker)
         let placeholders = (1...4).map { "env | grep ^XOUS_ > \(broker.directory)/hostile\($0).env; exec sleep 120" }
@@ -170,6 +176,8 @@ struct HostedSetTests {
 
     @Test("on the wire: gatewayd's main-server SID never reaches netserverd's socket; its bouncer's SID does")
     func sidNeverOnTheNetServersWire() throws {
+        let hold = ProcessWide.hold()
+        defer { hold.release() }
         let broker = try MosquittoBroker()
         let observer = try Observer(broker: broker)
         let netWire = try RecordingProxy()

@@ -158,7 +158,7 @@ struct LinuxWifiSourceTests {
         #expect(log.wait { $0 == WlanStatus(ssid: nil, linkState: .unknown, ipv4: .default) })
         source.stop()
         source.stop()
-        #expect(eventually { threadIDs().count == before })
+        #expect(ProcessWide.expectWhenAlone("live threads") { eventually { threadIDs().count == before } })
     }
 
     @Test("creating the interface, adding and removing an address, deleting it: each arrives as a push",

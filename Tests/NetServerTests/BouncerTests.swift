@@ -1,5 +1,6 @@
 import NetServer
 import Synchronization
+import enum TestHarness.ProcessWide
 import Testing
 import XousIPC
 
@@ -7,6 +8,8 @@ import XousIPC
 struct BouncerTests {
     @Test("anything else from a peer holding the bouncer's SID is ignored and counted, and real updates still pass")
     func hostilePeerIsIgnored() throws {
+        let hold = ProcessWide.hold()
+        defer { hold.release() }
         let kernel = Kernel()
         defer { kernel.shutdown() }
         let source = ManualWifiSource()
@@ -80,7 +83,7 @@ struct BouncerTests {
         #expect(throws: XousError.serverNotFound) {
             try hostile.send(bouncer, .scalar(ScalarMessage(id: 5)))
         }
-        #expect(eventually { XousThread.liveThreadCount() == threads })
+        #expect(ProcessWide.expectWhenAlone("live threads") { eventually { XousThread.liveThreadCount() == threads } })
         try subscriber.close()
     }
 }

@@ -1,4 +1,5 @@
 import NetServer
+import enum TestHarness.ProcessWide
 import Testing
 import XousIPC
 
@@ -98,6 +99,8 @@ struct SubscriptionTests {
 
     @Test("releasing the manager unsubscribes")
     func releasingManagerUnsubscribes() throws {
+        let hold = ProcessWide.hold()
+        defer { hold.release() }
         let world = try NetWorld()
         defer { world.shutdown() }
         let process = try world.kernel.createProcess(name: "client")
@@ -120,7 +123,7 @@ struct SubscriptionTests {
         #expect(eventually { world.net.statistics.subscribers == 0 })
         #expect(world.kernel.serverCount == serversBefore)
         #expect(process.connectionCount == slotsBefore)
-        #expect(eventually { XousThread.liveThreadCount() == threadsBefore })
+        #expect(ProcessWide.expectWhenAlone("live threads") { eventually { XousThread.liveThreadCount() == threadsBefore } })
     }
 
     @Test("many subscribers each receive every update, in order")

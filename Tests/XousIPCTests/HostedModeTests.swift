@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import enum TestHarness.ProcessWide
 import Testing
 @testable import XousIPC
 
@@ -30,6 +31,8 @@ final class HostedRig: @unchecked Sendable {
 struct HostedModeTests {
     @Test("a scalar, a blocking scalar and a mutable lend cross between two hosted processes")
     func messagesCross() throws {
+        let hold = ProcessWide.hold()
+        defer { hold.release() }
         let rig = try HostedRig()
         let owner = try rig.join("owner")
         let client = try rig.join("client")
@@ -63,6 +66,8 @@ struct HostedModeTests {
 
     @Test("a process whose connection closes is torn down: its parked senders hear ServerNotFound")
     func closingEndsTheProcess() throws {
+        let hold = ProcessWide.hold()
+        defer { hold.release() }
         let rig = try HostedRig()
         let owner = try rig.join("owner")
         let client = try rig.join("client")
@@ -77,6 +82,8 @@ struct HostedModeTests {
 
     @Test("the name server runs as a hosted process and brokers a connection without the SID")
     func namesOverTCP() throws {
+        let hold = ProcessWide.hold()
+        defer { hold.release() }
         let rig = try HostedRig()
         let names = try rig.join("xous-names")
         let serving = try Background("names") { try NameServer.serve(on: names) }

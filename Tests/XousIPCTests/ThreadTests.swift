@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Synchronization
+import enum TestHarness.ProcessWide
 import Testing
 import XousIPC
 
@@ -59,6 +60,8 @@ extension XousIPCSpec {
 
         @Test("liveThreadCount counts 50 running threads and returns to its starting value once they are joined")
         func liveThreadCountReturnsToStart() throws {
+            let hold = ProcessWide.hold()
+            defer { hold.release() }
             guard let start = XousThread.liveThreadCount() else {
                 Issue.record("no /proc/self/status")
                 return
@@ -76,12 +79,14 @@ extension XousIPCSpec {
             gate.open()
             group.joinAll()
             // The kernel forgets a joined thread a moment after pthread_join returns.
-            let settled = eventually { (XousThread.liveThreadCount() ?? .max) <= start }
+            let settled = ProcessWide.expectWhenAlone("live threads") { eventually { (XousThread.liveThreadCount() ?? .max) <= start } }
             #expect(settled, "\(XousThread.liveThreadCount() ?? -1) threads after joining, from \(start)")
         }
 
         @Test("a kernel's name server thread ends with shutdown()")
         func shutdownJoinsTheNameServer() throws {
+            let hold = ProcessWide.hold()
+            defer { hold.release() }
             guard let start = XousThread.liveThreadCount() else {
                 Issue.record("no /proc/self/status")
                 return
@@ -90,7 +95,7 @@ extension XousIPCSpec {
             #expect((XousThread.liveThreadCount() ?? 0) >= start + 1)
             kernel.shutdown()
             kernel.shutdown()
-            let settled = eventually { (XousThread.liveThreadCount() ?? .max) <= start }
+            let settled = ProcessWide.expectWhenAlone("live threads") { eventually { (XousThread.liveThreadCount() ?? .max) <= start } }
             #expect(settled, "\(XousThread.liveThreadCount() ?? -1) threads after shutdown, from \(start)")
         }
     }

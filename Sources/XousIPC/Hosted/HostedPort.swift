@@ -138,13 +138,16 @@ final class HostedPort: KernelPort, @unchecked Sendable {
         do {
             reader = try XousThread(name: "xous-hosted-rx") { [self] in readAnswers() }
         } catch {
-            close(fd)
+            // Fully initialised by now: deinit closes the socket.
             throw .handshake("no thread for the socket reader: \(error)")
         }
     }
 
     deinit {
         pthread_key_delete(key)
+        // Closed only here, when no thread can hold the number any more: closed earlier, a
+        // later `terminate` (its shutdown) could reach whatever socket reused the number.
+        close(fd)
     }
 
     // MARK: Thread ids
@@ -226,7 +229,6 @@ final class HostedPort: KernelPort, @unchecked Sendable {
             return Array(waiters.values)
         }
         for waiter in all { waiter.signal() }
-        close(fd)
     }
 
     /// Writes one request (frame and payload in one write) and waits for its answer.

@@ -86,8 +86,9 @@ final class HostedSession: @unchecked Sendable {
         shutdown(fd, Int32(SHUT_RDWR))
     }
 
-    /// Waits for this connection's worker threads; the socket is closed after them, so no late
-    /// answer can land on a descriptor number reused by a new connection.
+    /// Waits for this connection's worker threads. The socket is closed when the session goes
+    /// (deinit), after them and after any late `close(because:)`, so neither an answer nor a
+    /// shutdown can land on a descriptor number reused by a new connection.
     func join() {
         let all = lock.withLock { () -> [Worker] in
             defer { workers = [:] }
@@ -100,8 +101,9 @@ final class HostedSession: @unchecked Sendable {
             }
             worker.thread.take()?.join()
         }
-        Glibc.close(fd)
     }
+
+    deinit { Glibc.close(fd) }
 
     // MARK: Answers
 

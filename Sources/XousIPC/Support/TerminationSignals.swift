@@ -18,14 +18,19 @@ public enum TerminationSignals {
         pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
-    /// Calls `action` with the signal's number for each SIGTERM or SIGINT, on a detached thread.
-    public static func onSignal(_ action: @escaping @Sendable (Int32) -> Void) throws(XousError) {
-        try XousThread(name: "signals", stackSize: 64 * 1024) {
+    /// Calls `action` with the signal's number for each SIGTERM or SIGINT, on a detached thread
+    /// named `threadName`.
+    public static func onSignal(threadName: String = "signals", _ action: @escaping @Sendable (Int32) -> Void) throws(XousError) {
+        try XousThread(name: threadName, stackSize: 64 * 1024) {
             var set = signalSet()
             var number: Int32 = 0
             while sigwait(&set, &number) == 0 { action(number) }
         }.detach()
     }
+
+    /// Exits at once, without running anything else of the process (`_exit`): for a second
+    /// signal, when the orderly shutdown the first one began is not awaited.
+    public static func exitNow(_ status: Int32) -> Never { _exit(status) }
 
     private static func signalSet() -> sigset_t {
         var set = sigset_t()

@@ -44,7 +44,10 @@ final class Rig: @unchecked Sendable {
         let fd = Rig.connect(to: host.address)
         _ = key.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         var answer: UInt8 = 0
-        expect(read(fd, &answer, 1) == 1 && answer == pid, "the kernel did not accept an admitted key")
+        // libFuzzer's time-out alarm interrupts blocking calls: EINTR is retried, not a refusal.
+        var got = -1
+        repeat { got = read(fd, &answer, 1) } while got < 0 && errno == EINTR
+        expect(got == 1 && answer == pid, "the kernel did not accept an admitted key (read \(got), errno \(errno))")
         return fd
     }
 
@@ -73,13 +76,18 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var written = 0
     while written < size {
         let sent = send(fd, data + written, size - written, Int32(MSG_NOSIGNAL))
+        if sent < 0 && errno == EINTR { continue }
         if sent <= 0 { break }  // the kernel closed the connection: allowed
         written += sent
     }
     // End of stream is how a hosted process exits; drain the answers until the kernel closes.
     shutdown(fd, Int32(SHUT_WR))
     var sink = [UInt8](repeating: 0, count: 4096)
-    while sink.withUnsafeMutableBytes({ recv(fd, $0.baseAddress, $0.count, 0) }) > 0 {}
+    while true {
+        let got = sink.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if got > 0 || (got < 0 && errno == EINTR) { continue }
+        break
+    }
     close(fd)
     // The kernel still serves the healthy process.
     let sent = Result { () throws(XousError) in try rig.healthy.send(rig.cid, .scalar(ScalarMessage(id: 7, UInt(size)))) }

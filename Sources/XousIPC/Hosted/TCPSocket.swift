@@ -44,8 +44,18 @@ enum TCPSocket {
         var (storage, length, family) = try resolve(address, passive: false)
         let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure("socket") }
-        let result = withUnsafePointer(to: &storage) {
+        var result = withUnsafePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
+        }
+        if result != 0 && errno == EINTR {
+            // A signal cut the wait short; the connection goes on: wait for it to finish.
+            var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            while poll(&entry, 1, -1) < 0 && errno == EINTR {}
+            var failure: Int32 = 0
+            var size = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &size)
+            errno = failure
+            result = failure == 0 ? 0 : -1
         }
         guard result == 0 else {
             let failure = Failure("connect to \(address)")

@@ -83,16 +83,20 @@ struct ControlSocketReply: Archivable {
 struct InboundMQTTMessage: Archivable {
     static let maxCarried = 2048
     static let maxTopic = 1024
-    private static let fields = ArchivedStruct(String.archivedLayout, UInt32.archivedLayout, [UInt8].archivedLayout)
+    private static let fields = ArchivedStruct(
+        String.archivedLayout, UInt32.archivedLayout, [UInt8].archivedLayout, Bool.archivedLayout)
 
     let topic: String
     let originalLength: Int
     let payload: [UInt8]
+    /// The broker sent it from its store (the subscription was made), not as it was published.
+    let retained: Bool
 
-    init(topic: String, payload: [UInt8]) {
+    init(topic: String, payload: [UInt8], retained: Bool = false) {
         self.topic = topic.prefix(utf8Bytes: Self.maxTopic)
         originalLength = payload.count
         self.payload = Array(payload.prefix(Self.maxCarried))
+        self.retained = retained
     }
 
     static var archivedLayout: ArchivedLayout { fields.layout }
@@ -106,6 +110,7 @@ struct InboundMQTTMessage: Archivable {
         topic.archive(at: position + Self.fields.offsets[0], into: &writer)
         UInt32(clamping: originalLength).archive(at: position + Self.fields.offsets[1], into: &writer)
         payload.archive(at: position + Self.fields.offsets[2], into: &writer)
+        retained.archive(at: position + Self.fields.offsets[3], into: &writer)
     }
 
     init(archivedAt position: Int, in reader: ArchiveReader) throws(WireError) {
@@ -115,6 +120,7 @@ struct InboundMQTTMessage: Archivable {
         payload = try [UInt8](
             archivedAt: position + Self.fields.offsets[2], in: reader,
             maxCount: min(Self.maxCarried, originalLength), field: "payload")
+        retained = try Bool(archivedAt: position + Self.fields.offsets[3], in: reader)
     }
 }
 

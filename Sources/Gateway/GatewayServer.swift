@@ -215,7 +215,16 @@ public final class GatewayServer: @unchecked Sendable {
 
     private func mqttMessage(_ message: InboundMQTTMessage) {
         state.received += 1
-        if message.topic == topics.control {
+        if message.topic == topics.control, message.retained {
+            // A command somebody published with the retain flag (or a retaining switch) would
+            // otherwise run again on every start and reconnect. It is not a request: no answer.
+            state.retainedControlIgnored += 1
+            if state.retainedControlIgnored == 1 {
+                logger.warning("Ignored a retained message on \(topics.control): control commands are never taken from the broker's store (clear it with: mosquitto_pub -t '\(topics.control)' -r -n)")
+            } else {
+                logger.debug("Ignored a retained message on the control topic again")
+            }
+        } else if message.topic == topics.control {
             control(message)
         } else if configuration.discoveryEnabled, message.topic == topics.homeAssistantStatus {
             if message.originalLength == message.payload.count,

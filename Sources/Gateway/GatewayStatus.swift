@@ -57,6 +57,8 @@ public struct GatewayStatus: Sendable, Hashable {
     public var controlOK = 0
     /// Control requests answered `error`.
     public var controlErrors = 0
+    /// Retained messages on the control topic, never executed.
+    public var retainedControlIgnored = 0
 
     /// Seconds since start.
     public func uptimeSeconds(now: WallClockTime = .now) -> Int {

@@ -24,8 +24,12 @@ final class MQTTBridge: MQTTClientDelegate, @unchecked Sendable {
     }
 
     func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8]) {
+        mqttDidReceive(client, topic: topic, payload: payload, retained: false)
+    }
+
+    func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8], retained: Bool) {
         try? process.move(
             mainCID, id: GatewayOpcode.mqttMessage.rawValue,
-            Buffer(encoding: InboundMQTTMessage(topic: topic, payload: payload)))
+            Buffer(encoding: InboundMQTTMessage(topic: topic, payload: payload, retained: retained)))
     }
 }

@@ -91,7 +91,7 @@ extension ClientCore {
             status.received += 1
             return eventTarget()
         }
-        target?.delegate.mqttDidReceive(target!.client, topic: topic, payload: payload)
+        target?.delegate.mqttDidReceive(target!.client, topic: topic, payload: payload, retained: message.retain)
     }
 
     private func libraryLogged(level: Int32, text: UnsafePointer<CChar>) {

@@ -18,4 +18,15 @@ public protocol MQTTClientDelegate: AnyObject, Sendable {
 
     /// A message arrived on a subscribed topic.
     func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8])
+
+    /// A message arrived on a subscribed topic; `retained` when the broker sent it from its
+    /// store because the subscription was made (the RETAIN flag of a delivered PUBLISH), not
+    /// because someone published it now. By default this calls the three-argument form.
+    func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8], retained: Bool)
+}
+
+extension MQTTClientDelegate {
+    public func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8], retained: Bool) {
+        mqttDidReceive(client, topic: topic, payload: payload)
+    }
 }

@@ -26,6 +26,7 @@ public final class GatewayServer: @unchecked Sendable {
     let watchFeed: WatchFeed
     private let snapshotLock = Mutex(GatewayStatus())
     private let shutdownRequested = Atomic<Bool>(false)
+    private let serving = Atomic<Bool>(false)
 
     // Main-thread state.
     private var state = GatewayStatus()
@@ -73,6 +74,11 @@ public final class GatewayServer: @unchecked Sendable {
     /// A copy of the gateway's status, safe to read from any thread.
     public var status: GatewayStatus { snapshotLock.withLock { $0 } }
 
+    /// True while the main loop serves (MQTT started, the subscription made): a shutdown
+    /// request is then answered in order. Before, nothing has been published that a shutdown
+    /// would have to take back.
+    public var isServing: Bool { serving.load(ordering: .acquiring) }
+
     /// True once `requestShutdown` was called: a main loop that ended without it lost its kernel.
     public var shutdownWasRequested: Bool { shutdownRequested.load(ordering: .acquiring) }
 
@@ -100,6 +106,8 @@ public final class GatewayServer: @unchecked Sendable {
         apply(queue.handle(.started))
         logger.info("gatewayd up", metadata: ["base_topic": "\(configuration.baseTopic)", "device_id": "\(configuration.deviceID)"])
 
+        serving.store(true, ordering: .releasing)
+        defer { serving.store(false, ordering: .releasing) }
         while let envelope = try? process.receive(sid) {
             handle(envelope)
             snapshotLock.withLock { $0 = state }

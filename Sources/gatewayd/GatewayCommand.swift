@@ -155,8 +155,16 @@ struct GatewayCommand: ParsableCommand {
         return layer
     }
 
-    func run() throws {
+    /// Blocks SIGTERM and SIGINT before the command line is even parsed, so that from the first
+    /// line of gatewayd's own code a signal is taken by `Signals`, not by its default action.
+    static func main() {
         Signals.blockTermination()
+        main(nil)
+    }
+
+    func run() throws {
+        // First: a signal must end the process at any moment, even while the settings are read.
+        let lifecycle = try Signals.install()
         let environment = ControlSocketPath.processEnvironment()
         let file = config ?? environment["GATEWAY_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
         let resolved: ResolvedGateway
@@ -219,7 +227,11 @@ struct GatewayCommand: ParsableCommand {
             throw ExitCode.failure
         }
         let net = try kernel.map { try NetService(kernel: $0, source: resolved.makeSource(), logger: Logger(label: "net")) }
-        try Signals.onTermination({ gateway.requestShutdown() }, beforeForcedExit: { control.removeSocketFile() })
+        lifecycle.serve({
+            guard gateway.isServing else { return false }
+            gateway.requestShutdown()
+            return true
+        }, cleanup: { control.removeSocketFile() })
         let base = resolved.gateway.baseTopic
         logger.info("Publishing to \(resolved.mqtt.serverURL) under \(base)/ (watch with: mosquitto_sub -h HOST -p PORT -t '\(base)/#' -v)")
         logger.info("Control socket at \(resolved.controlSocket.path) (\(resolved.controlSocket.source)); try: gatewayctl --control-socket \(resolved.controlSocket.path) status")

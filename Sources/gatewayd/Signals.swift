@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import XousIPC
 
 /// SIGTERM and SIGINT for gatewayd, on `TerminationSignals`' thread: no code runs in a signal
@@ -7,16 +10,58 @@ enum Signals {
     /// first thing, before any thread exists.
     static func blockTermination() { TerminationSignals.block() }
 
-    /// Calls `action` on the first SIGTERM or SIGINT; a second one calls `beforeForcedExit`
-    /// and exits at once (status 130).
-    static func onTermination(
-        _ action: @escaping @Sendable () -> Void, beforeForcedExit: @escaping @Sendable () -> Void = {}
-    ) throws {
-        // Only the signal thread touches the count.
-        nonisolated(unsafe) var seen = 0
-        try TerminationSignals.onSignal(threadName: "gw-signals") { _ in
-            seen += 1
-            if seen == 1 { action() } else { beforeForcedExit(); TerminationSignals.exitNow(130) }
+    /// What a SIGTERM or SIGINT does at each moment from exec to exit, so that one always ends
+    /// the process within 2 s (`Signals.install` before anything else):
+    /// - before the gateway serves (reading the configuration, joining a kernel, waiting for
+    ///   the net server, the first connection): exit at once, status 0 (nothing was published
+    ///   that a shutdown would have to take back);
+    /// - while it serves: the orderly shutdown (unsubscribe, `offline`, disconnect), with a
+    ///   watchdog that exits (status 1) if it has not ended 1.8 s later;
+    /// - a second signal: exit at once, status 130.
+    /// Each forced exit first runs the cleanup given (the control socket's file).
+    final class Lifecycle: @unchecked Sendable {
+        private let lock = ConditionLock()
+        private var shutdown: (@Sendable () -> Bool)?
+        private var cleanup: (@Sendable () -> Void)?
+        private var signals = 0
+
+        /// From now on a signal asks `requestShutdown`, which returns false while the gateway
+        /// does not serve yet (then the process exits at once).
+        func serve(_ requestShutdown: @escaping @Sendable () -> Bool, cleanup: @escaping @Sendable () -> Void) {
+            lock.withLock {
+                shutdown = requestShutdown
+                self.cleanup = cleanup
+            }
         }
+
+        fileprivate func signalled() {
+            let (count, shutdown, cleanup) = lock.withLock { () -> (Int, (@Sendable () -> Bool)?, (@Sendable () -> Void)?) in
+                signals += 1
+                return (signals, self.shutdown, self.cleanup)
+            }
+            guard count == 1 else {
+                cleanup?()
+                TerminationSignals.exitNow(130)
+            }
+            guard let shutdown, shutdown() else {
+                cleanup?()
+                TerminationSignals.exitNow(0)
+            }
+            // The orderly shutdown runs on the main thread; this one only watches the clock.
+            _ = try? XousThread(name: "gw-watchdog", stackSize: 64 * 1024) {
+                usleep(1_800_000)
+                cleanup?()
+                TerminationSignals.exitNow(1)
+            }.detach()
+        }
+    }
+
+    /// Blocks SIGTERM and SIGINT (in this thread and every later one) and starts the thread that
+    /// takes them. Call first thing, before any other thread exists.
+    static func install() throws -> Lifecycle {
+        blockTermination()
+        let lifecycle = Lifecycle()
+        try TerminationSignals.onSignal(threadName: "gw-signals") { _ in lifecycle.signalled() }
+        return lifecycle
     }
 }

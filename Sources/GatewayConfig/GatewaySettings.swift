@@ -279,8 +279,13 @@ public struct GatewaySettings: Sendable {
     /// Why `path` cannot be read as a file, or nil when it can.
     static func unreadable(_ path: String) -> String? {
         var info = stat()
-        guard stat(path, &info) == 0 else { return String(cString: strerror(errno)) }
-        guard info.st_mode & S_IFMT == S_IFREG else { return "not a regular file" }
+        guard stat(path, &info) == 0 else {
+            // A link whose target is missing says so, rather than "no such file" for a path that is there.
+            var link = stat()
+            if errno == ENOENT, lstat(path, &link) == 0, link.st_mode & S_IFMT == S_IFLNK { return "a symbolic link to nothing" }
+            return String(cString: strerror(errno))
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else { return "\(kind(of: info.st_mode)), not a regular file" }
         guard access(path, R_OK) == 0 else { return String(cString: strerror(errno)) }
         return nil
     }
@@ -313,7 +318,20 @@ public struct GatewaySettings: Sendable {
     // MARK: Helpers
 
     static func readFile(_ path: String) throws(SettingsError) -> String {
-        guard let file = fopen(path, "r") else {
+        // Opened without blocking and looked at before reading: a FIFO would wait for a writer
+        // for ever, and a directory or a device would read as an empty (valid) file.
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let why = errno == ENOENT ? (unreadable(path) ?? String(cString: strerror(ENOENT))) : String(cString: strerror(errno))
+            throw SettingsError(key: "", origin: path, message: "cannot read the configuration file: \(why)")
+        }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(descriptor)
+            throw SettingsError(key: "", origin: path, message: "cannot read the configuration file: \(Self.kind(of: info.st_mode)), not a regular file")
+        }
+        guard let file = fdopen(descriptor, "r") else {
+            close(descriptor)
             throw SettingsError(key: "", origin: path, message: "cannot read the configuration file: \(String(cString: strerror(errno)))")
         }
         defer { fclose(file) }
@@ -330,6 +348,19 @@ public struct GatewaySettings: Sendable {
             throw SettingsError(key: "", origin: path, message: "not UTF-8 text")
         }
         return text
+    }
+
+    /// What a file type is, for an error message.
+    static func kind(of mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: "a directory"
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        case S_IFLNK: "a symbolic link"
+        default: "not a file"
+        }
     }
 
     /// The line of the first mapping key that is, or contains, an alias; nil when there is none.

@@ -78,6 +78,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Blocks gatewayd's signals in a constructor, before Swift's main runs.
+        .target(name: "CEarlySignals"),
         // The source.* settings made into a Wi-Fi source: gatewayd's embedded net server and netserverd.
         .target(
             name: "WifiSourceSettings",
@@ -107,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "gatewayd",
             dependencies: [
-                "Gateway", "GatewayConfig", "GatewayControl", "NetServer", "MQTT", "WifiSourceSettings", "XousIPC",
+                "CEarlySignals", "Gateway", "GatewayConfig", "GatewayControl", "NetServer", "MQTT", "WifiSourceSettings", "XousIPC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

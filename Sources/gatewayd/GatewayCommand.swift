@@ -1,10 +1,12 @@
 import ArgumentParser
+import CEarlySignals
 import Gateway
 import GatewayConfig
 import GatewayControl
 import Logging
 import MQTT
 import NetServer
+import Synchronization
 import XousIPC
 #if canImport(Glibc)
 import Glibc
@@ -158,6 +160,9 @@ struct GatewayCommand: ParsableCommand {
     /// Blocks SIGTERM and SIGINT before the command line is even parsed, so that from the first
     /// line of gatewayd's own code a signal is taken by `Signals`, not by its default action.
     static func main() {
+        // Already blocked by CEarlySignals' constructor; this keeps it linked and sets the
+        // dispositions a shell may have changed.
+        gatewayd_early_signals_linked()
         Signals.blockTermination()
         main(nil)
     }
@@ -188,14 +193,14 @@ struct GatewayCommand: ParsableCommand {
             return
         }
 
-        let level = resolved.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        SharedLevelLogHandler.level.withLock { $0 = resolved.logLevel }
+        LoggingSystem.bootstrap { SharedLevelLogHandler(label: $0) }
         let logger = Logger(label: "gatewayd")
         if let file { logger.info("Configuration from \(file)") }
+        let running = RunningSettings(resolved.settings)
+        lifecycle.onReload { [flagLayer] in
+            Self.reload(file: file, flags: flagLayer, running: running, logger: logger)
+        }
 
         let mode = xous ?? (HostedEnvironment.isPresent(in: environment) ? .hosted : .embedded)
         // Hosted: this OS process is one Xous process of a hosted-mode kernel, and the net
@@ -248,6 +253,55 @@ struct GatewayCommand: ParsableCommand {
             }
             process.terminate()
         }
+    }
+
+    /// SIGHUP: reads the file and the environment again, with the same flags, and reports every
+    /// problem as at start. An invalid configuration keeps the running one; a valid one has its
+    /// log level applied at once. Every other changed setting is named as needing a restart:
+    /// applying MQTT, topic and discovery changes live is not done yet.
+    static func reload(
+        file: String?, flags: [String: (value: String, flag: String)], running: RunningSettings, logger: Logger
+    ) {
+        let environment = ControlSocketPath.processEnvironment()
+        let fresh: GatewaySettings
+        do {
+            let (settings, warnings) = try file.map { try IsolatedSettings.load(file: $0, environment: environment, flags: flags) }
+                ?? { let settings = try GatewaySettings.load(file: nil, environment: environment, flags: flags); return (settings, settings.warnings) }()
+            _ = try ResolvedGateway(settings)
+            for warning in warnings { logger.warning("Reload: \(warning)") }
+            fresh = settings
+        } catch {
+            logger.error("Reload refused, the running configuration stays:\n\(error)")
+            return
+        }
+        let old = running.value.withLock { $0 }
+        let changed = SettingKey.all.filter { fresh.entry($0.path)?.value != old.entry($0.path)?.value }
+        guard !changed.isEmpty else {
+            logger.notice("Reload: \(file ?? "the environment") read again; nothing changed")
+            return
+        }
+        var applied: [String] = []
+        if changed.contains(where: { $0.path == "log.level" }),
+           let level = fresh.string("log.level").flatMap(Logger.Level.init(rawValue:)) {
+            SharedLevelLogHandler.level.withLock { $0 = level }
+            applied.append("log.level (now \(level))")
+        }
+        let later = changed.map(\.path).filter { $0 != "log.level" }
+        running.value.withLock { current in
+            // Only what was applied becomes the running configuration; the rest still differs
+            // next time, and is named again.
+            if !applied.isEmpty, let entry = fresh.entry("log.level") { current.replace("log.level", with: entry) }
+        }
+        var parts: [String] = []
+        if !applied.isEmpty { parts.append("applied " + applied.joined(separator: ", ")) }
+        if !later.isEmpty { parts.append("not applied until gatewayd restarts: " + later.joined(separator: ", ")) }
+        logger.notice("Reload: \(parts.joined(separator: "; "))")
+    }
+
+    /// The settings gatewayd runs with, as reloads change them.
+    final class RunningSettings: Sendable {
+        let value: Mutex<GatewaySettings>
+        init(_ settings: GatewaySettings) { value = Mutex(settings) }
     }
 
     static func complain(_ text: String) {

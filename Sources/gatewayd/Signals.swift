@@ -8,7 +8,7 @@ import XousIPC
 enum Signals {
     /// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts later. Call
     /// first thing, before any thread exists.
-    static func blockTermination() { TerminationSignals.block() }
+    static func blockTermination() { TerminationSignals.block(hangUp: true) }
 
     /// What a SIGTERM or SIGINT does at each moment from exec to exit, so that one always ends
     /// the process within 2 s (`Signals.install` before anything else):
@@ -24,6 +24,11 @@ enum Signals {
         private var shutdown: (@Sendable () -> Bool)?
         private var cleanup: (@Sendable () -> Void)?
         private var signals = 0
+        private var reload: (@Sendable () -> Void)?
+
+        /// From now on SIGHUP calls `reload` (before, it is logged and ignored: the settings
+        /// being read are the file's as it is now anyway).
+        func onReload(_ reload: @escaping @Sendable () -> Void) { lock.withLock { self.reload = reload } }
 
         /// From now on a signal asks `requestShutdown`, which returns false while the gateway
         /// does not serve yet (then the process exits at once).
@@ -34,7 +39,12 @@ enum Signals {
             }
         }
 
-        fileprivate func signalled() {
+        fileprivate func signalled(_ number: Int32) {
+            if number == SIGHUP {
+                // On the signal thread: reloading reads a file and may log, nothing more.
+                lock.withLock { reload }?()
+                return
+            }
             let (count, shutdown, cleanup) = lock.withLock { () -> (Int, (@Sendable () -> Bool)?, (@Sendable () -> Void)?) in
                 signals += 1
                 return (signals, self.shutdown, self.cleanup)
@@ -56,12 +66,12 @@ enum Signals {
         }
     }
 
-    /// Blocks SIGTERM and SIGINT (in this thread and every later one) and starts the thread that
-    /// takes them. Call first thing, before any other thread exists.
+    /// Blocks SIGTERM, SIGINT and SIGHUP (in this thread and every later one) and starts the
+    /// thread that takes them. Call first thing, before any other thread exists.
     static func install() throws -> Lifecycle {
         blockTermination()
         let lifecycle = Lifecycle()
-        try TerminationSignals.onSignal(threadName: "gw-signals") { _ in lifecycle.signalled() }
+        try TerminationSignals.onSignal(threadName: "gw-signals", hangUp: true) { lifecycle.signalled($0) }
         return lifecycle
     }
 }

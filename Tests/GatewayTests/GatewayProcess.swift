@@ -31,7 +31,8 @@ final class GatewayProcess: @unchecked Sendable {
     /// Starts gatewayd on `broker` (`server`, default `mqtt://127.0.0.1:<broker.port>`).
     init(
         broker: MosquittoBroker, _ arguments: [String], server: String? = nil, logName: String = "gatewayd.log",
-        controlSocket: String? = nil, socketFromEnvironment: Bool = false, environment: [String: String] = [:]
+        controlSocket: String? = nil, socketFromEnvironment: Bool = false, environment: [String: String] = [:],
+        logLevel: String? = "trace"
     ) throws {
         logPath = broker.directory + "/" + logName
         self.controlSocket = controlSocket ?? broker.directory + "/run/gatewayd.sock"
@@ -41,7 +42,7 @@ final class GatewayProcess: @unchecked Sendable {
         }
         child = ChildProcess(pid: try MosquittoBroker.spawn(
             [executable, "--mqtt-server", server ?? "mqtt://127.0.0.1:\(broker.port)", "--device-id", "testdev",
-             "--log-level", "trace"] + (socketFromEnvironment ? [] : ["--control-socket", self.controlSocket]) + arguments,
+            ] + (logLevel.map { ["--log-level", $0] } ?? []) + (socketFromEnvironment ? [] : ["--control-socket", self.controlSocket]) + arguments,
             output: logPath,
             environment: socketFromEnvironment || !environment.isEmpty
                 ? ControlSocketPath.processEnvironment()

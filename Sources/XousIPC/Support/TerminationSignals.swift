@@ -9,20 +9,24 @@ import Musl
 public enum TerminationSignals {
     /// Blocks SIGTERM and SIGINT in the calling thread and in every thread it starts later.
     /// Call before any thread exists.
-    public static func block() {
+    /// - Parameter hangUp: SIGHUP too (a daemon that reloads its configuration on it).
+    public static func block(hangUp: Bool = false) {
         // A shell starts background jobs with SIGINT ignored, and an ignored signal is thrown
         // away before sigwait can see it: take the default disposition back first.
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
-        var set = signalSet()
+        if hangUp { signal(SIGHUP, SIG_DFL) }
+        var set = signalSet(hangUp: hangUp)
         pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
     /// Calls `action` with the signal's number for each SIGTERM or SIGINT, on a detached thread
     /// named `threadName`.
-    public static func onSignal(threadName: String = "signals", _ action: @escaping @Sendable (Int32) -> Void) throws(XousError) {
+    public static func onSignal(
+        threadName: String = "signals", hangUp: Bool = false, _ action: @escaping @Sendable (Int32) -> Void
+    ) throws(XousError) {
         try XousThread(name: threadName, stackSize: 64 * 1024) {
-            var set = signalSet()
+            var set = signalSet(hangUp: hangUp)
             var number: Int32 = 0
             while sigwait(&set, &number) == 0 { action(number) }
         }.detach()
@@ -32,11 +36,12 @@ public enum TerminationSignals {
     /// signal, when the orderly shutdown the first one began is not awaited.
     public static func exitNow(_ status: Int32) -> Never { _exit(status) }
 
-    private static func signalSet() -> sigset_t {
+    private static func signalSet(hangUp: Bool) -> sigset_t {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGTERM)
         sigaddset(&set, SIGINT)
+        if hangUp { sigaddset(&set, SIGHUP) }
         return set
     }
 }

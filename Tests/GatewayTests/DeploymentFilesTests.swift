@@ -312,8 +312,8 @@ struct DeploymentFilesTests {
 
 // MARK: - Files and paths
 
-/// The repository root: this file is Tests/GatewayTests/DeploymentFilesTests.swift.
-private let repositoryRoot = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+/// The repository, found from this source file (shared by the tests that read its files).
+let repositoryRoot = #filePath.split(separator: "/", omittingEmptySubsequences: false)
     .dropLast(3).joined(separator: "/")
 
 private func fileExists(_ path: String) -> Bool {

@@ -84,19 +84,31 @@ struct InboundMQTTMessage: Archivable {
     static let maxCarried = 2048
     static let maxTopic = 1024
     private static let fields = ArchivedStruct(
-        String.archivedLayout, UInt32.archivedLayout, [UInt8].archivedLayout, Bool.archivedLayout)
+        String.archivedLayout, UInt32.archivedLayout, [UInt8].archivedLayout, Bool.archivedLayout,
+        String?.archivedLayout, [UInt8]?.archivedLayout)
 
     let topic: String
     let originalLength: Int
     let payload: [UInt8]
     /// The broker sent it from its store (the subscription was made), not as it was published.
     let retained: Bool
+    /// MQTT 5: the request's Response Topic (a topic longer than `maxTopic` is dropped, not cut).
+    let responseTopic: String?
+    /// MQTT 5: the request's Correlation Data (at most `maxCarried` bytes, or none).
+    let correlationData: [UInt8]?
 
-    init(topic: String, payload: [UInt8], retained: Bool = false) {
+    init(topic: String, payload: [UInt8], retained: Bool = false, responseTopic: String? = nil, correlationData: [UInt8]? = nil) {
         self.topic = topic.prefix(utf8Bytes: Self.maxTopic)
         originalLength = payload.count
         self.payload = Array(payload.prefix(Self.maxCarried))
         self.retained = retained
+        self.responseTopic = responseTopic.flatMap { $0.utf8.count <= Self.maxTopic ? $0 : nil }
+        self.correlationData = correlationData.flatMap { $0.count <= Self.maxCarried ? $0 : nil }
+    }
+
+    /// Where the answer goes besides `<base>/control/response`, for an MQTT 5 request.
+    var replyTo: ResponseAddress? {
+        responseTopic.map { ResponseAddress(topic: $0, correlationData: correlationData) }
     }
 
     static var archivedLayout: ArchivedLayout { fields.layout }
@@ -104,6 +116,8 @@ struct InboundMQTTMessage: Archivable {
     func archiveOutOfLine(into writer: inout ArchiveWriter) {
         topic.archiveOutOfLine(into: &writer)
         payload.archiveOutOfLine(into: &writer)
+        responseTopic.archiveOutOfLine(into: &writer)
+        correlationData.archiveOutOfLine(into: &writer)
     }
 
     func archive(at position: Int, into writer: inout ArchiveWriter) {
@@ -111,6 +125,8 @@ struct InboundMQTTMessage: Archivable {
         UInt32(clamping: originalLength).archive(at: position + Self.fields.offsets[1], into: &writer)
         payload.archive(at: position + Self.fields.offsets[2], into: &writer)
         retained.archive(at: position + Self.fields.offsets[3], into: &writer)
+        responseTopic.archive(at: position + Self.fields.offsets[4], into: &writer)
+        correlationData.archive(at: position + Self.fields.offsets[5], into: &writer)
     }
 
     init(archivedAt position: Int, in reader: ArchiveReader) throws(WireError) {
@@ -121,6 +137,8 @@ struct InboundMQTTMessage: Archivable {
             archivedAt: position + Self.fields.offsets[2], in: reader,
             maxCount: min(Self.maxCarried, originalLength), field: "payload")
         retained = try Bool(archivedAt: position + Self.fields.offsets[3], in: reader)
+        responseTopic = try String?(archivedAt: position + Self.fields.offsets[4], in: reader)
+        correlationData = try [UInt8]?(archivedAt: position + Self.fields.offsets[5], in: reader)
     }
 }
 

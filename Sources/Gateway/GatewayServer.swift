@@ -255,7 +255,10 @@ public final class GatewayServer: @unchecked Sendable {
 
     private func publishHealth() {
         state.bouncerIgnored = wifi?.bouncerIgnored ?? state.bouncerIgnored
-        publish(topics.health, state.healthPayload(), retain: true)
+        // On MQTT 5 a health report that is three intervals old is dropped by the broker: a
+        // retained one from a gatewayd that died would otherwise read as current for ever.
+        let expiry = UInt32(clamping: 3 * configuration.healthIntervalSeconds)
+        publish(topics.health, state.healthPayload().serializedBytes, retain: true, expirySeconds: expiry)
     }
 
     /// Publishes `payload` serialized; see the byte form.
@@ -267,10 +270,16 @@ public final class GatewayServer: @unchecked Sendable {
     /// Publishes at QoS 1. While the broker is away nothing is queued (that would replay a
     /// stale burst on reconnect); the caller learns it was not published.
     @discardableResult
-    private func publish(_ topic: String, _ payload: [UInt8], retain: Bool) -> Bool {
+    private func publish(
+        _ topic: String, _ payload: [UInt8], retain: Bool, correlationData: [UInt8]? = nil, expirySeconds: UInt32? = nil
+    ) -> Bool {
         guard state.mqttConnected else { return false }
+        var message = MQTTMessage(topic: topic, payload: payload, qos: 1, retain: retain)
+        // MQTT 5 properties; the client leaves them out over 3.1.1.
+        message.correlationData = correlationData
+        message.expirySeconds = expirySeconds
         do {
-            try mqtt.publish(MQTTMessage(topic: topic, payload: payload, qos: 1, retain: retain))
+            try mqtt.publish(message)
             state.published += 1
             return true
         } catch .notConnected {
@@ -284,6 +293,18 @@ public final class GatewayServer: @unchecked Sendable {
 
     // MARK: Control
 
+    /// Publishes a control response on `<base>/control/response` and, for an MQTT 5 request
+    /// that named a Response Topic, there too with its Correlation Data (MQTT 5's
+    /// request/response: `mosquitto_rr -V 5 -t <base>/control -e <topic> -m status`).
+    private func respond(_ response: JSONValue, to replyTo: ResponseAddress?) {
+        let bytes = response.serializedBytes
+        publish(topics.controlResponse, bytes, retain: false)
+        // Not back onto the control topic itself, where the answer would read as a request.
+        if let replyTo, replyTo.topic != topics.control {
+            publish(replyTo.topic, bytes, retain: false, correlationData: replyTo.correlationData)
+        }
+    }
+
     private func control(_ message: InboundMQTTMessage) {
         let request: ControlRequest
         do throws(ControlRequestError) {
@@ -295,10 +316,10 @@ public final class GatewayServer: @unchecked Sendable {
         } catch {
             state.controlErrors += 1
             logger.info("Control request refused: \(error.message)")
-            publish(topics.controlResponse, ControlResponse.error(command: error.command, message: error.message, transaction: error.transaction), retain: false)
+            respond(ControlResponse.error(command: error.command, message: error.message, transaction: error.transaction), to: message.replyTo)
             return
         }
-        enqueue(PendingControl(command: request.command, origin: .topic(transaction: request.transaction)))
+        enqueue(PendingControl(command: request.command, origin: .topic(transaction: request.transaction, replyTo: message.replyTo)))
     }
 
     /// A request from the control socket's thread, which waits (its MutableBorrow) until it is
@@ -373,13 +394,12 @@ public final class GatewayServer: @unchecked Sendable {
             logger.info("Control request refused: \(message)")
         }
         switch (request.origin, outcome) {
-        case (.topic(let transaction), .ok(let data)):
-            publish(topics.controlResponse, ControlResponse.ok(request.command, data: data, transaction: transaction), retain: false)
-        case (.topic(let transaction), .error(let message)):
-            publish(
-                topics.controlResponse,
+        case let (.topic(transaction, replyTo), .ok(data)):
+            respond(ControlResponse.ok(request.command, data: data, transaction: transaction), to: replyTo)
+        case let (.topic(transaction, replyTo), .error(message)):
+            respond(
                 ControlResponse.error(command: .string(request.command.rawValue), message: message, transaction: transaction),
-                retain: false)
+                to: replyTo)
         case (.socket(let held), .ok(let data)):
             held.reply(ControlSocketReply(ok: true, body: data.serializedBytes))
         case (.socket(let held), .error(let message)):
@@ -400,13 +420,19 @@ public final class GatewayServer: @unchecked Sendable {
 struct PendingControl {
     enum Origin {
         /// From `<base>/control`; the response is published with the transaction.
-        case topic(transaction: JSONValue?)
+        case topic(transaction: JSONValue?, replyTo: ResponseAddress?)
         /// From the control socket; the caller is parked in its MutableBorrow.
         case socket(HeldReply)
     }
 
     let command: ControlCommand
     let origin: Origin
+}
+
+/// Where an MQTT 5 request asked its answer to go: its Response Topic, with its Correlation Data.
+struct ResponseAddress {
+    let topic: String
+    let correlationData: [UInt8]?
 }
 
 /// How a control request ended.

@@ -24,12 +24,13 @@ final class MQTTBridge: MQTTClientDelegate, @unchecked Sendable {
     }
 
     func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8]) {
-        mqttDidReceive(client, topic: topic, payload: payload, retained: false)
+        mqttDidReceive(client, topic: topic, payload: payload, delivery: MQTTDelivery())
     }
 
-    func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8], retained: Bool) {
-        try? process.move(
-            mainCID, id: GatewayOpcode.mqttMessage.rawValue,
-            Buffer(encoding: InboundMQTTMessage(topic: topic, payload: payload, retained: retained)))
+    func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8], delivery: MQTTDelivery) {
+        let message = InboundMQTTMessage(
+            topic: topic, payload: payload, retained: delivery.retained,
+            responseTopic: delivery.responseTopic, correlationData: delivery.correlationData)
+        try? process.move(mainCID, id: GatewayOpcode.mqttMessage.rawValue, Buffer(encoding: message))
     }
 }

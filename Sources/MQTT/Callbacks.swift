@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CMosquitto
 import Logging
 import XousIPC
@@ -21,9 +24,10 @@ extension ClientCore {
             guard let context else { return }
             ClientCore.from(context).didCompletePublish(messageID: messageID)
         }
-        mosquitto_message_callback_set(mosq) { _, context, message in
+        // The v5 callback serves both versions (no properties over 3.1.1).
+        mosquitto_message_v5_callback_set(mosq) { _, context, message, properties in
             guard let context, let message else { return }
-            ClientCore.from(context).didReceive(message.pointee)
+            ClientCore.from(context).didReceive(message.pointee, properties: properties)
         }
         mosquitto_log_callback_set(mosq) { _, context, level, text in
             guard let context, let text else { return }
@@ -82,7 +86,21 @@ extension ClientCore {
         }
     }
 
-    private func didReceive(_ message: mosquitto_message) {
+    private func didReceive(_ message: mosquitto_message, properties: OpaquePointer?) {
+        var delivery = MQTTDelivery(retained: message.retain)
+        if let properties {
+            var text: UnsafeMutablePointer<CChar>?
+            if mosquitto_property_read_string(properties, Int32(MQTT_PROP_RESPONSE_TOPIC.rawValue), &text, false) != nil, let text {
+                delivery.responseTopic = String(cString: text)
+                free(text)
+            }
+            var bytes: UnsafeMutableRawPointer?
+            var length: UInt16 = 0
+            if mosquitto_property_read_binary(properties, Int32(MQTT_PROP_CORRELATION_DATA.rawValue), &bytes, &length, false) != nil {
+                delivery.correlationData = bytes.map { Array(UnsafeRawBufferPointer(start: $0, count: Int(length))) } ?? []
+                free(bytes)
+            }
+        }
         let topic = String(cString: message.topic)
         let payload: [UInt8] = message.payloadlen > 0 && message.payload != nil
             ? Array(UnsafeRawBufferPointer(start: message.payload, count: Int(message.payloadlen)))
@@ -91,7 +109,7 @@ extension ClientCore {
             status.received += 1
             return eventTarget()
         }
-        target?.delegate.mqttDidReceive(target!.client, topic: topic, payload: payload, retained: message.retain)
+        target?.delegate.mqttDidReceive(target!.client, topic: topic, payload: payload, delivery: delivery)
     }
 
     private func libraryLogged(level: Int32, text: UnsafePointer<CChar>) {

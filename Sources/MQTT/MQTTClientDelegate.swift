@@ -19,14 +19,30 @@ public protocol MQTTClientDelegate: AnyObject, Sendable {
     /// A message arrived on a subscribed topic.
     func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8])
 
-    /// A message arrived on a subscribed topic; `retained` when the broker sent it from its
-    /// store because the subscription was made (the RETAIN flag of a delivered PUBLISH), not
-    /// because someone published it now. By default this calls the three-argument form.
-    func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8], retained: Bool)
+    /// A message arrived on a subscribed topic, with how it was delivered (`MQTTDelivery`).
+    /// By default this calls the three-argument form.
+    func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8], delivery: MQTTDelivery)
 }
 
 extension MQTTClientDelegate {
-    public func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8], retained: Bool) {
+    public func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8], delivery: MQTTDelivery) {
         mqttDidReceive(client, topic: topic, payload: payload)
+    }
+}
+
+/// How a message was delivered, beyond its topic and payload.
+public struct MQTTDelivery: Sendable, Hashable {
+    /// The broker sent it from its store because a subscription was made (the RETAIN flag of a
+    /// delivered PUBLISH), not because someone published it now.
+    public var retained = false
+    /// MQTT 5: the Response Topic the sender asked the answer to go to.
+    public var responseTopic: String?
+    /// MQTT 5: the Correlation Data to return with that answer.
+    public var correlationData: [UInt8]?
+
+    public init(retained: Bool = false, responseTopic: String? = nil, correlationData: [UInt8]? = nil) {
+        self.retained = retained
+        self.responseTopic = responseTopic
+        self.correlationData = correlationData
     }
 }

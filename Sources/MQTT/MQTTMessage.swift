@@ -8,6 +8,15 @@ public struct MQTTMessage: Sendable, Hashable {
     public var qos: Int
     /// Whether the broker keeps the message as the topic's current value for later subscribers.
     public var retain: Bool
+    /// MQTT 5: the Response Topic property, where the receiver should send its answer (a
+    /// request). Ignored over MQTT 3.1.1.
+    public var responseTopic: String?
+    /// MQTT 5: the Correlation Data property, for a response to a request that carried it.
+    /// Ignored over MQTT 3.1.1, which has no properties.
+    public var correlationData: [UInt8]?
+    /// MQTT 5: the Message Expiry Interval, seconds after which the broker drops the message
+    /// (a retained one too). Ignored over MQTT 3.1.1.
+    public var expirySeconds: UInt32?
 
     /// Creates a message from raw payload bytes.
     public init(topic: String, payload: [UInt8], qos: Int, retain: Bool) {

@@ -18,9 +18,25 @@ extension ClientCore {
             }
             guard ready, let handle else { throw .notConnected }
             var messageID: Int32 = 0
+            // MQTT 5 properties only over MQTT 5: a 3.1.1 PUBLISH has none.
+            var properties: OpaquePointer?
+            if configuration.protocolVersion == .v5 {
+                if let data = message.correlationData {
+                    _ = data.withUnsafeBytes {
+                        mosquitto_property_add_binary(&properties, Int32(MQTT_PROP_CORRELATION_DATA.rawValue), $0.baseAddress, UInt16(clamping: $0.count))
+                    }
+                }
+                if let topic = message.responseTopic {
+                    mosquitto_property_add_string(&properties, Int32(MQTT_PROP_RESPONSE_TOPIC.rawValue), topic)
+                }
+                if let expiry = message.expirySeconds {
+                    mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_MESSAGE_EXPIRY_INTERVAL.rawValue), expiry)
+                }
+            }
+            defer { if properties != nil { mosquitto_property_free_all(&properties) } }
             let code = message.payload.withUnsafeBytes { bytes in
-                mosquitto_publish(handle, &messageID, message.topic, Int32(bytes.count), bytes.baseAddress,
-                                  Int32(message.qos), message.retain)
+                mosquitto_publish_v5(handle, &messageID, message.topic, Int32(bytes.count), bytes.baseAddress,
+                                     Int32(message.qos), message.retain, properties)
             }
             stateLock.withLock {
                 if code == MosquittoLibrary.success { status.published += 1 } else { status.publishErrors += 1 }

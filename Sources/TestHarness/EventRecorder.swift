@@ -29,6 +29,9 @@ public final class EventRecorder: MQTTClientDelegate, @unchecked Sendable {
     /// A recorder with nothing recorded.
     public init() {}
 
+    // Guarded by `lock`.
+    private var correlations: [String: [UInt8]] = [:]
+
     /// A copy of what was recorded.
     public var snapshot: Snapshot { lock.withLock { events } }
     /// Successful connections so far.
@@ -47,11 +50,19 @@ public final class EventRecorder: MQTTClientDelegate, @unchecked Sendable {
     }
 
     public func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8]) {
+        mqttDidReceive(client, topic: topic, payload: payload, delivery: MQTTDelivery())
+    }
+
+    public func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8], delivery: MQTTDelivery) {
         lock.withLock {
             events.messages.append((topic, String(decoding: payload, as: UTF8.self)))
+            if let data = delivery.correlationData { correlations[topic] = data }
             lock.broadcast()
         }
     }
+
+    /// The Correlation Data (MQTT 5) of the last message on `topic` that had one.
+    public func correlation(on topic: String) -> [UInt8]? { lock.withLock { correlations[topic] } }
 
     /// Waits until `condition` holds for the recorded events, or `timeout` seconds pass.
     public func wait(timeout: Double = 5, until condition: (Snapshot) -> Bool) -> Bool {

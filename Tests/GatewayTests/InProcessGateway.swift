@@ -23,13 +23,17 @@ class InProcessGateway: @unchecked Sendable {
 
     /// Starts the net server and the gateway on `broker`; `logLevel` quietens a test that
     /// makes the gateway log thousands of refusals.
-    init(broker: MosquittoBroker, configuration: GatewayConfiguration, logLevel: Logger.Level = .info) throws {
+    init(
+        broker: MosquittoBroker, configuration: GatewayConfiguration, logLevel: Logger.Level = .info,
+        protocolVersion: MQTTProtocolVersion = .v311
+    ) throws {
         self.broker = broker
         var logger = Logger(label: "gatewayd")
         logger.logLevel = logLevel
         self.logger = logger
         var mqtt = MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "gw-in-process-\(getpid())")
         mqtt.reconnectDelayMax = 1
+        mqtt.protocolVersion = protocolVersion
         mqtt.will = GatewayServer.will(for: configuration)
         gateway = try GatewayServer(
             kernel: kernel, configuration: configuration,

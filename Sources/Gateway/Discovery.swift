@@ -22,33 +22,52 @@ public enum Discovery {
     /// The object ids, in publishing order.
     public static let objects = ["rssi", "ssid", "link_state", "ipv4_address", "connected", "push_subscription"]
 
-    /// Every config for `configuration`.
-    public static func configs(_ configuration: GatewayConfiguration) -> [Config] {
+    /// Every config for `configuration`; `mac`, the Wi-Fi MAC once the net server has
+    /// reported one, goes into the device's `connections`, so that Home Assistant can match the
+    /// device with what its other integrations (a router's) know by that MAC.
+    public static func configs(_ configuration: GatewayConfiguration, mac: String? = nil) -> [Config] {
         let topics = Topics(configuration)
         let id = configuration.deviceID
-        let device: JSONValue = .object([
+        var deviceMembers: [(String, JSONValue)] = [
             ("identifiers", .array([.string("gatewayd_\(id)")])),
             ("name", .string("Wi-Fi gateway \(id)")),
             ("manufacturer", .string("gatewayd")),
             ("model", .string("gatewayd Wi-Fi to MQTT gateway")),
             ("sw_version", .string(configuration.version)),
-        ])
+        ]
+        if let mac { deviceMembers.append(("connections", .array([.array([.string("mac"), .string(mac)])]))) }
+        let device: JSONValue = .object(deviceMembers)
         let origin: JSONValue = .object([
             ("name", .string("gatewayd")),
             ("sw_version", .string(configuration.version)),
         ])
-        let availability: JSONValue = .array([.object([
+        let bridge: JSONValue = .object([
             ("topic", .string(topics.bridgeState)),
             ("value_template", .string("{{ value_json.state }}")),
-        ])])
+        ])
+        // The Wi-Fi entities mean something only while the push subscription runs: with the net
+        // server gone or the subscription off, their last values would read as current.
+        let subscription: JSONValue = .object([
+            ("topic", .string(topics.subscription)),
+            ("value_template", .string("{{ value_json.state }}")),
+            ("payload_available", .string("subscribed")),
+            ("payload_not_available", .string("unsubscribed")),
+        ])
 
-        func config(_ component: String, _ object: String, _ name: String, _ specific: [(String, JSONValue)]) -> Config {
+        /// `wifi`: available only while gatewayd is online *and* subscribed (`availability_mode:
+        /// all`); otherwise (the switch) while gatewayd is online.
+        func config(_ component: String, _ object: String, _ name: String, wifi: Bool = true, _ specific: [(String, JSONValue)]) -> Config {
             var members: [(String, JSONValue)] = [
                 ("name", .string(name)),
                 ("unique_id", .string("\(id)_\(object)")),
             ]
             members += specific
-            members += [("availability", availability), ("device", device), ("origin", origin)]
+            if wifi {
+                members += [("availability", .array([bridge, subscription])), ("availability_mode", .string("all"))]
+            } else {
+                members += [("availability", .array([bridge]))]
+            }
+            members += [("device", device), ("origin", origin)]
             return Config(
                 component: component, object: object,
                 topic: "\(configuration.discoveryPrefix)/\(component)/\(id)/\(object)/config",
@@ -78,7 +97,9 @@ public enum Discovery {
             ]),
             config("sensor", "ipv4_address", "IPv4 address", [
                 state,
-                ("value_template", .string("{{ value_json.ipv4.address }}")),
+                // No address (none, or 0.0.0.0 before DHCP) is unknown, not data: "None" is
+                // Home Assistant's payload for an unknown sensor state.
+                ("value_template", .string("{{ value_json.ipv4.address if value_json.ipv4.address not in (none, '0.0.0.0') else none }}")),
                 ("icon", .string("mdi:ip-network")),
             ]),
             config("binary_sensor", "connected", "Connected", [
@@ -88,7 +109,7 @@ public enum Discovery {
                 ("payload_off", .string("OFF")),
                 ("device_class", .string("connectivity")),
             ]),
-            config("switch", "push_subscription", "Push subscription", [
+            config("switch", "push_subscription", "Push subscription", wifi: false, [
                 ("command_topic", .string(topics.control)),
                 ("payload_on", .string("subscribe")),
                 ("payload_off", .string("unsubscribe")),

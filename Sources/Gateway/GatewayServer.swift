@@ -167,6 +167,11 @@ public final class GatewayServer: @unchecked Sendable {
         state.updatesReceived += 1
         state.lastStatus = WlanStatus(ipc)
         state.lastStatusAt = .now
+        // A MAC learnt (or changed) goes into the device's discovery at once.
+        if configuration.discoveryEnabled, state.mqttConnected, let status = state.lastStatus, status.ipv4.mac != .zero,
+           status.ipv4.mac.description != discoveryMAC {
+            publishDiscovery()
+        }
         state.bouncerIgnored = wifi?.bouncerIgnored ?? 0
         // The bytes are written straight from the status: building a JSONValue and
         // serializing it cost about as much again as the rest of the update (BENCHMARKS.md).
@@ -243,8 +248,12 @@ public final class GatewayServer: @unchecked Sendable {
         }
     }
 
+    /// The MAC the device's discovery `connections` carry, as last published.
+    private var discoveryMAC: String?
+
     private func publishDiscovery() {
-        for config in Discovery.configs(configuration) {
+        discoveryMAC = state.lastStatus.flatMap { $0.ipv4.mac == .zero ? nil : $0.ipv4.mac.description }
+        for config in Discovery.configs(configuration, mac: discoveryMAC) {
             publish(config.topic, config.document, retain: true)
         }
     }

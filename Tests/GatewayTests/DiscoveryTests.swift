@@ -25,7 +25,7 @@ struct DiscoveryTests {
             let document = config.document
             #expect(document["unique_id"] == .string("pi4_\(config.object)"))
             #expect(document["name"]?.stringValue?.isEmpty == false)
-            #expect(document["availability"] == [["topic": "wg/bridge/state", "value_template": "{{ value_json.state }}"]])
+            #expect(Self.availability(document).first == ["topic": "wg/bridge/state", "value_template": "{{ value_json.state }}"])
             #expect(document["availability_topic"] == nil)
             #expect(document["device"]?["identifiers"] == ["gatewayd_pi4"])
             #expect(document["device"]?["sw_version"] == "9.9.9")
@@ -33,6 +33,45 @@ struct DiscoveryTests {
             #expect(document["origin"]?["sw_version"] == "9.9.9")
         }
         #expect(Set(configs.map { $0.document["unique_id"]! }).count == 6)
+    }
+
+    /// The entries of a config's `availability` list.
+    static func availability(_ document: JSONValue) -> [JSONValue] {
+        if case .array(let entries)? = document["availability"] { return entries }
+        return []
+    }
+
+    @Test("the Wi-Fi entities are available only while gatewayd is online and subscribed; the switch while it is online")
+    func availabilityTellsTheTruth() {
+        let subscription: JSONValue = [
+            "topic": "wg/bridge/subscription", "value_template": "{{ value_json.state }}",
+            "payload_available": "subscribed", "payload_not_available": "unsubscribed",
+        ]
+        for config in configs {
+            let document = config.document
+            if config.object == "push_subscription" {
+                #expect(Self.availability(document).count == 1, "the switch must stay usable while unsubscribed")
+                #expect(document["availability_mode"] == nil)
+            } else {
+                #expect(Self.availability(document).dropFirst().first == subscription, "\(config.object)")
+                #expect(document["availability_mode"] == "all", "\(config.object)")
+            }
+        }
+    }
+
+    @Test("no IPv4 address (none, or 0.0.0.0) is unknown to Home Assistant, not an address")
+    func unknownAddress() throws {
+        let template = try #require(configs.first { $0.object == "ipv4_address" }?.document["value_template"]?.stringValue)
+        #expect(template.contains("'0.0.0.0'") && template.contains("else none"))
+    }
+
+    @Test("the device carries the Wi-Fi MAC in connections once it is known")
+    func macConnection() {
+        #expect(configs[0].document["device"]?["connections"] == nil)
+        let withMAC = Discovery.configs(configuration, mac: "02:00:5e:10:00:01")
+        for config in withMAC {
+            #expect(config.document["device"]?["connections"] == [["mac", "02:00:5e:10:00:01"]])
+        }
     }
 
     @Test("the RSSI sensor is a diagnostic signal_strength measurement in dBm")

@@ -37,6 +37,12 @@ struct GatewayCommand: ParsableCommand {
     @Flag(name: .customLong("check-config"), help: "Check the settings, print them with their origins, and exit.")
     var checkConfig = false
 
+    @Flag(name: .customLong("remove-discovery"), help: "Clear every retained Home Assistant discovery config of this device id from the broker, and exit.")
+    var removeDiscovery = false
+
+    @Flag(name: .customLong("purge"), help: "With --remove-discovery: clear this gateway's retained state topics too.")
+    var purge = false
+
     @Option(name: .customLong("mqtt-server"), help: "Broker URL, mqtt://HOST:PORT or mqtts://HOST:PORT (default mqtt://127.0.0.1:1883).")
     var mqttServer: String?
 
@@ -192,6 +198,14 @@ struct GatewayCommand: ParsableCommand {
             print(resolved.checkReport())
             return
         }
+        if purge && !removeDiscovery {
+            Self.complain("gatewayd: --purge goes with --remove-discovery")
+            throw ExitCode(2)
+        }
+        if removeDiscovery {
+            try Self.removeDiscovery(resolved, purge: purge)
+            return
+        }
 
         SharedLevelLogHandler.level.withLock { $0 = resolved.logLevel }
         LoggingSystem.bootstrap { SharedLevelLogHandler(label: $0) }
@@ -296,6 +310,55 @@ struct GatewayCommand: ParsableCommand {
         if !applied.isEmpty { parts.append("applied " + applied.joined(separator: ", ")) }
         if !later.isEmpty { parts.append("not applied until gatewayd restarts: " + later.joined(separator: ", ")) }
         logger.notice("Reload: \(parts.joined(separator: "; "))")
+    }
+
+    /// `--remove-discovery [--purge]`: connects as a client of its own (so a running gatewayd
+    /// is not kicked off), publishes an empty retained message on every discovery topic this
+    /// device id uses (and with `purge` on its retained state topics), waits for the broker's
+    /// acknowledgements and disconnects. Home Assistant removes the entities.
+    static func removeDiscovery(_ resolved: ResolvedGateway, purge: Bool) throws {
+        var configuration = resolved.mqtt
+        configuration.clientID = "gatewayd-rm-\(getpid())"
+        configuration.will = nil
+        let logger = Logger(label: "mqtt")
+        let client = try MQTTClient(configuration: configuration, logger: logger)
+        let connected = ConnectionWaiter()
+        client.setDelegate(connected)
+        try client.start()
+        guard connected.wait(seconds: 10) else {
+            client.stop()
+            complain("gatewayd: --remove-discovery: could not reach \(configuration.serverURL): \(connected.lastReason ?? "no answer")")
+            throw ExitCode.failure
+        }
+        let topics = Topics(resolved.gateway)
+        var clear = Discovery.configs(resolved.gateway).map(\.topic)
+        if purge { clear += [topics.wlanState, topics.subscription, topics.health, topics.bridgeState] }
+        for topic in clear.dropLast() {
+            try client.publish(MQTTMessage(topic: topic, payload: [], qos: 1, retain: true))
+        }
+        // The last one is acknowledged before the disconnect; the broker handles a client's
+        // messages in order, so the others are in by then.
+        client.stop(finalMessage: MQTTMessage(topic: clear.last!, payload: [], qos: 1, retain: true), timeout: 5)
+        print("cleared \(clear.count) retained topics of device \(resolved.gateway.deviceID) (\(clear.joined(separator: ", ")))")
+    }
+
+    /// Waits for the first connection of a short-lived client.
+    final class ConnectionWaiter: MQTTClientDelegate, @unchecked Sendable {
+        private let lock = ConditionLock()
+        private var connected = false
+        private(set) var lastReason: String?
+
+        func mqttDidConnect(_ client: MQTTClient) { lock.withLock { connected = true; lock.broadcast() } }
+        func mqttDidDisconnect(_ client: MQTTClient, reason: String) { lock.withLock { lastReason = reason } }
+        func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8]) {}
+
+        func wait(seconds: Double) -> Bool {
+            let deadline = MonotonicInstant.now.adding(milliseconds: UInt64(seconds * 1000))
+            return lock.withLock {
+                while !connected, lock.wait(until: deadline) {}
+                return connected
+            }
+        }
     }
 
     /// The settings gatewayd runs with, as reloads change them.

@@ -168,8 +168,8 @@ public final class GatewayServer: @unchecked Sendable {
         state.lastStatus = WlanStatus(ipc)
         state.lastStatusAt = .now
         // A MAC learnt (or changed) goes into the device's discovery at once.
-        if configuration.discoveryEnabled, state.mqttConnected, let status = state.lastStatus, status.ipv4.mac != .zero,
-           status.ipv4.mac.description != discoveryMAC {
+        if let mac = state.lastStatus?.ipv4.mac, mac != .zero { knownMAC = mac.description }
+        if configuration.discoveryEnabled, state.mqttConnected, knownMAC != discoveryMAC {
             publishDiscovery()
         }
         state.bouncerIgnored = wifi?.bouncerIgnored ?? 0
@@ -248,11 +248,13 @@ public final class GatewayServer: @unchecked Sendable {
         }
     }
 
-    /// The MAC the device's discovery `connections` carry, as last published.
+    /// The Wi-Fi MAC last reported (a disconnected status reports none and changes nothing),
+    /// and the one the published discovery carries.
+    private var knownMAC: String?
     private var discoveryMAC: String?
 
     private func publishDiscovery() {
-        discoveryMAC = state.lastStatus.flatMap { $0.ipv4.mac == .zero ? nil : $0.ipv4.mac.description }
+        discoveryMAC = knownMAC
         for config in Discovery.configs(configuration, mac: discoveryMAC) {
             publish(config.topic, config.document, retain: true)
         }

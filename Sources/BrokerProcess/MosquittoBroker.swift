@@ -241,13 +241,19 @@ public final class MosquittoBroker: @unchecked Sendable {
         // A suspended broker acts on SIGTERM only once resumed. Never resume before SIGKILL:
         // for that instant it would process what it was sent while frozen.
         if signal != SIGKILL { _ = Glibc.kill(pid, SIGCONT) }
+        Self.reap(pid)
+        processID = nil
+    }
+
+    /// Waits for the child `pid` to exit and reaps it; one still running after `seconds` is
+    /// sent SIGKILL, so a caller can never hang here.
+    public static func reap(_ pid: pid_t, killingAfter seconds: Double = 5) {
         var status: Int32 = 0
-        let deadline = Self.now() + 5
+        let deadline = now() + seconds
         while waitpid(pid, &status, WNOHANG) == 0 {
-            if Self.now() > deadline { _ = Glibc.kill(pid, SIGKILL) }
+            if now() > deadline { _ = Glibc.kill(pid, SIGKILL) }
             usleep(5_000)
         }
-        processID = nil
     }
 
     private func removeDirectory() { Self.removeTree(directory) }

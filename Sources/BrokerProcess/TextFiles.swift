@@ -30,3 +30,22 @@ public func readTextFile(_ path: String) -> String {
     }
     return String(decoding: bytes, as: UTF8.self)
 }
+
+/// The `NAME=value` lines of a text file (what `env` prints) as a dictionary; lines without
+/// `=` are skipped, and a later line wins.
+public func readAssignments(_ path: String) -> [String: String] {
+    var values: [String: String] = [:]
+    for line in readTextFile(path).split(separator: "\n") {
+        let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+        if parts.count == 2 { values[parts[0]] = parts[1] }
+    }
+    return values
+}
+
+/// The rest of the first line of the file at `path` that follows `marker` (e.g. the address
+/// after `listening on ` in a kernel's log), nil until the file has such a whole line.
+public func textAfter(_ marker: String, inFile path: String) -> String? {
+    let text = readTextFile(path)
+    guard let range = text.firstRange(of: marker), let end = text[range.upperBound...].firstIndex(of: "\n") else { return nil }
+    return String(text[range.upperBound..<end])
+}

@@ -78,12 +78,7 @@ final class GatewaydProcess {
     /// Stops gatewayd (SIGTERM, then SIGKILL after 5 s) and reaps it.
     func stop() {
         kill(pid, SIGTERM)
-        let deadline = nowNanoseconds() + 5_000_000_000
-        var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 {
-            if nowNanoseconds() > deadline { kill(pid, SIGKILL) }
-            usleep(5000)
-        }
+        MosquittoBroker.reap(pid)
     }
 }
 

@@ -25,14 +25,8 @@ final class KernelChild {
         } catch {
             throw BenchError(error.description)
         }
-        var found: String?
-        _ = waitUntil(seconds: 5) {
-            let text = readTextFile(log)
-            guard let range = text.firstRange(of: "listening on "), let end = text[range.upperBound...].firstIndex(of: "\n") else { return false }
-            found = String(text[range.upperBound..<end])
-            return true
-        }
-        guard let found else { throw BenchError("xous-kernel did not start: \(readTextFile(log))") }
+        _ = waitUntil(seconds: 5) { textAfter("listening on ", inFile: log) != nil }
+        guard let found = textAfter("listening on ", inFile: log) else { throw BenchError("xous-kernel did not start: \(readTextFile(log))") }
         address = found
     }
 
@@ -54,13 +48,8 @@ final class KernelChild {
         guard waitUntil(seconds: 5, { readTextFile(path).contains("XOUS_PROCESS_KEY") }) else {
             throw BenchError("no hosted-mode environment in \(path)")
         }
-        var values: [String: String] = [:]
-        for line in readTextFile(path).split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-            if parts.count == 2 { values[parts[0]] = parts[1] }
-        }
         do {
-            return try HostedEnvironment(environment: values)
+            return try HostedEnvironment(environment: readAssignments(path))
         } catch {
             throw BenchError("\(path): \(error)")
         }
@@ -74,12 +63,7 @@ final class KernelChild {
     /// SIGTERM (the kernel stops its children), then SIGKILL after 5 s; reaps it.
     func stop() {
         kill(pid, SIGTERM)
-        let deadline = nowNanoseconds() + 5_000_000_000
-        var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 {
-            if nowNanoseconds() > deadline { kill(pid, SIGKILL) }
-            usleep(5000)
-        }
+        MosquittoBroker.reap(pid)
     }
 }
 

@@ -44,15 +44,11 @@ final class HostedSet: @unchecked Sendable {
         ] + extra
         kernel = ChildProcess(pid: try MosquittoBroker.spawn(
             [GatewayProcess.binary("xous-kernel"), "--restart", "--restart-delay-ms", "200"] + commands, output: kernelLog))
-        var found: String?
         let logPath = kernelLog
-        _ = eventually(timeout: 5) {
-            let log = readTextFile(logPath)
-            guard let range = log.firstRange(of: "listening on "), let end = log[range.upperBound...].firstIndex(of: "\n") else { return false }
-            found = String(log[range.upperBound..<end])
-            return true
+        _ = eventually(timeout: 5) { textAfter("listening on ", inFile: logPath) != nil }
+        guard let found = textAfter("listening on ", inFile: logPath) else {
+            throw MosquittoBroker.Failure(description: "xous-kernel did not start:\n\(readTextFile(logPath))")
         }
-        guard let found else { throw MosquittoBroker.Failure(description: "xous-kernel did not start:\n\(readTextFile(logPath))") }
         address = found
         try beforeStart(found)
     }

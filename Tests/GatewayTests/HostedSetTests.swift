@@ -71,13 +71,8 @@ struct HostedSetTests {
 
     /// Reads the XOUS_* variables a placeholder process wrote.
     static func environment(_ path: String) throws -> HostedEnvironment {
-        var values: [String: String] = [:]
         _ = eventually(timeout: 5) { readTextFile(path).contains("XOUS_PROCESS_KEY") }
-        for line in readTextFile(path).split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-            if parts.count == 2 { values[parts[0]] = parts[1] }
-        }
-        return try HostedEnvironment(environment: values)
+        return try HostedEnvironment(environment: readAssignments(path))
     }
 
     /// Connects with `key` and returns the socket once the PID byte came back (nil if refused).

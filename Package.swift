@@ -83,7 +83,10 @@ let package = Package(
         // The source.* settings made into a Wi-Fi source: gatewayd's embedded net server and netserverd.
         .target(
             name: "WifiSourceSettings",
-            dependencies: ["GatewayConfig", "LinuxWifi", "NetServer", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "GatewayConfig", "LinuxWifi", "NetServer", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         // Hosted mode: our kernel, and the name server and net server as processes of their own.

@@ -7,6 +7,7 @@ import Logging
 import MQTT
 import NetServer
 import Synchronization
+import WifiSourceSettings
 import XousIPC
 #if canImport(Glibc)
 import Glibc
@@ -91,26 +92,7 @@ struct GatewayCommand: ParsableCommand {
     @Option(name: .customLong("health-interval-s"), help: "Seconds between <base>/bridge/health messages (default 60).")
     var healthInterval: String?
 
-    @Option(name: .customLong("source"), help: "Wi-Fi source: sim (default) or linux.")
-    var source: String?
-
-    @Option(name: .customLong("interface"), help: "For --source linux: the Wi-Fi interface (default wlan0).")
-    var interface: String?
-
-    @Option(name: .customLong("signal-interval-s"), help: "For --source linux: seconds between signal samples while associated (default 10).")
-    var signalInterval: String?
-
-    @Option(name: .customLong("signal-threshold-db"), help: "For --source linux: the smallest signal change pushed on its own (default 3).")
-    var signalThreshold: String?
-
-    @Option(name: .customLong("scenario"), help: "Scenario file for the simulated source.")
-    var scenario: String?
-
-    @Option(name: .customLong("sim-interval-ms"), help: "Milliseconds between simulated state changes (default 1000).")
-    var simIntervalMs: String?
-
-    @Option(name: .customLong("sim-seed"), help: "Seed of the built-in simulated scenario (default 1).")
-    var simSeed: String?
+    @OptionGroup var sourceOptions: SourceOptions
 
     @Option(
         name: .customLong("control-socket"),
@@ -151,13 +133,7 @@ struct GatewayCommand: ParsableCommand {
         add("homeassistant.discovery_prefix", discoveryPrefix, "--discovery-prefix")
         add("homeassistant.status_topic", haStatusTopic, "--ha-status-topic")
         add("health.interval_s", healthInterval, "--health-interval-s")
-        add("source.kind", source, "--source")
-        add("source.interface", interface, "--interface")
-        add("source.signal_interval_s", signalInterval, "--signal-interval-s")
-        add("source.signal_threshold_db", signalThreshold, "--signal-threshold-db")
-        add("source.scenario", scenario, "--scenario")
-        add("source.interval_ms", simIntervalMs, "--sim-interval-ms")
-        add("source.seed", simSeed, "--sim-seed")
+        sourceOptions.add(to: &layer)
         add("control.socket", controlSocket, "--control-socket")
         add("log.level", logLevel, "--log-level")
         return layer

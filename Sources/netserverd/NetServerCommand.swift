@@ -28,26 +28,7 @@ struct NetServerCommand: ParsableCommand {
     @Option(name: .customLong("config"), help: "YAML configuration file (also GATEWAY_CONFIG); only source.* and log.level are read.")
     var config: String?
 
-    @Option(name: .customLong("source"), help: "Wi-Fi source: sim (default) or linux.")
-    var source: String?
-
-    @Option(name: .customLong("interface"), help: "For --source linux: the Wi-Fi interface (default wlan0).")
-    var interface: String?
-
-    @Option(name: .customLong("signal-interval-s"), help: "For --source linux: seconds between signal samples while associated (default 10).")
-    var signalInterval: String?
-
-    @Option(name: .customLong("signal-threshold-db"), help: "For --source linux: the smallest signal change pushed on its own (default 3).")
-    var signalThreshold: String?
-
-    @Option(name: .customLong("scenario"), help: "Scenario file for the simulated source.")
-    var scenario: String?
-
-    @Option(name: .customLong("sim-interval-ms"), help: "Milliseconds between simulated state changes (default 1000).")
-    var simIntervalMs: String?
-
-    @Option(name: .customLong("sim-seed"), help: "Seed of the built-in simulated scenario (default 1).")
-    var simSeed: String?
+    @OptionGroup var sourceOptions: SourceOptions
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info (default), notice, warning, error or critical.")
     var logLevel: String?
@@ -59,13 +40,7 @@ struct NetServerCommand: ParsableCommand {
         func add(_ path: String, _ value: String?, _ flag: String) {
             if let value { flags[path] = (value, flag) }
         }
-        add("source.kind", source, "--source")
-        add("source.interface", interface, "--interface")
-        add("source.signal_interval_s", signalInterval, "--signal-interval-s")
-        add("source.signal_threshold_db", signalThreshold, "--signal-threshold-db")
-        add("source.scenario", scenario, "--scenario")
-        add("source.interval_ms", simIntervalMs, "--sim-interval-ms")
-        add("source.seed", simSeed, "--sim-seed")
+        sourceOptions.add(to: &flags)
         add("log.level", logLevel, "--log-level")
         let resolved: ResolvedSource
         let settings: GatewaySettings

@@ -252,18 +252,30 @@ final class HostedPort: KernelPort, @unchecked Sendable {
         return answer
     }
 
-    /// One call from the calling thread; RetryCall is resent after 5 ms when `retry` allows.
+    /// What a call does with a `RetryCall` answer.
+    private enum Retry {
+        /// Resend for ever (a blocking connect, a send to a full queue).
+        case always
+        /// Resend until then; after it, `ServerNotFound`.
+        case until(MonotonicInstant)
+        /// `ServerNotFound` at once.
+        case never
+    }
+
+    /// One call from the calling thread; RetryCall is resent after 5 ms as `retry` says.
     private func call(
         _ syscall: SyscallNumber, _ arguments: [UInt], payload: UnsafeRawBufferPointer? = nil,
-        lend: Int? = nil, retryUntil deadline: MonotonicInstant?? = .some(nil)
+        lend: Int? = nil, retry: Retry = .always
     ) throws(XousError) -> Answer {
         let tid = try currentTID()
         while true {
             let answer = try exchange(HostedFrame(tid: tid, syscall: syscall, arguments), payload: payload, lend: lend)
             guard answer.frame.first == ResultTag.retryCall.rawValue else { return answer }
-            // `.none` means do not retry; `.some(nil)` retry for ever; `.some(t)` until t.
-            guard case .some(let limit) = deadline else { throw .serverNotFound }
-            if let limit, MonotonicInstant.now >= limit { throw .serverNotFound }
+            switch retry {
+            case .always: break
+            case .until(let limit) where MonotonicInstant.now < limit: break
+            case .until, .never: throw .serverNotFound
+            }
             usleep(Self.retryMicroseconds)
         }
     }
@@ -320,8 +332,7 @@ final class HostedPort: KernelPort, @unchecked Sendable {
     }
 
     func connect(forProcess pid: PID, to sid: SID, deadline: MonotonicInstant?) throws(XousError) -> CID {
-        let retry: MonotonicInstant?? = deadline.map { .some($0) } ?? .none
-        let answer = try call(.connectForProcess, [UInt(pid)] + sid.frameWords, retryUntil: retry)
+        let answer = try call(.connectForProcess, [UInt(pid)] + sid.frameWords, retry: deadline.map(Retry.until) ?? .never)
         return CID(truncatingIfNeeded: try Self.expect(.connectionID, answer)[argument: 1])
     }
 

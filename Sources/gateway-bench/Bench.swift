@@ -355,7 +355,8 @@ struct Bench {
         var rates: [Double] = []
         var lost = 0
         let count = options.flood
-        for _ in 1...max(1, min(3, options.rounds)) {
+        let rounds = max(1, min(3, options.rounds))
+        for _ in 1...rounds {
             log = rig.newLog(capacity: count)
             let before = LoadSample(brokerPID: nil)
             let othersBefore = ticks(others)
@@ -365,7 +366,7 @@ struct Bench {
             rates.append(Double(result.received) / (Double(result.lastArrival &- start) / 1e9))
             lost += count - result.received
             addLosses("hosted", "bounce throughput", sent: count, result, key: nil)
-            if rates.count == max(1, min(3, options.rounds)), let benchBefore = before.bench, let benchAfter = ProcessSample(pid: getpid()) {
+            if rates.count == rounds, let benchBefore = before.bench, let benchAfter = ProcessSample(pid: getpid()) {
                 let cpu = Double(benchAfter.cpuTicks - benchBefore.cpuTicks + ticks(others) - othersBefore) / ticksPerSecond * 1e6 / Double(max(1, result.received))
                 report.add("hosted", "bounce throughput CPU per update, all processes", format(cpu, 1) + " us")
                 report.value("hosted_throughput_cpu_us_per_update", cpu)

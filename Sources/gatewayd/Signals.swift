@@ -66,10 +66,9 @@ enum Signals {
         }
     }
 
-    /// Blocks SIGTERM, SIGINT and SIGHUP (in this thread and every later one) and starts the
-    /// thread that takes them. Call first thing, before any other thread exists.
+    /// Starts the thread that takes SIGTERM, SIGINT and SIGHUP, which `blockTermination` (at
+    /// the top of `main`) has blocked in every thread.
     static func install() throws -> Lifecycle {
-        blockTermination()
         let lifecycle = Lifecycle()
         try TerminationSignals.onSignal(threadName: "gw-signals", hangUp: true) { lifecycle.signalled($0) }
         return lifecycle

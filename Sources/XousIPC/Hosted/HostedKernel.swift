@@ -167,7 +167,8 @@ public final class HostedKernel: @unchecked Sendable {
         session.close(because: reason)
         session.join()
         lock.withLock {
-            sessions[process.pid] = nil
+            // The PID was freed when the process ended: a newer process may hold it already.
+            if sessions[process.pid] === session { sessions[process.pid] = nil }
             admitted = admitted.filter { !$0.value.process.isTerminated }
         }
         log("process \(process.pid) (\(process.name)) ended: \(reason)")

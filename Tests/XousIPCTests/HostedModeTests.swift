@@ -64,6 +64,35 @@ struct HostedModeTests {
         #expect(try served.value(withinMilliseconds: 5_000) == [1, 2, 3])
     }
 
+    // Found by fuzz-hosted in CI: a ReturnScalar whose sender word names server 255 indexed past
+    // the kernel's 128-entry table and killed the kernel.
+    @Test("an answer to a made-up sender word (a server byte past the table, a slot past the queue) is refused and the kernel goes on")
+    func madeUpSenderWords() throws {
+        let hold = ProcessWide.hold()
+        defer { hold.release() }
+        let rig = try HostedRig()
+        let owner = try rig.join("owner")
+        let client = try rig.join("client")
+        let sid = try owner.createServer()
+        let cid = try client.connect(sid)
+        for word: UInt in [0xFFFF_FFFF, UInt(owner.pid) << 24 | 0xFF << 16, UInt(owner.pid) << 24 | 0x80 << 16, 0x0000_FFFF] {
+            #expect(throws: XousError.self) { try owner.returnScalar(MessageSender(data: word), 1) }
+            #expect(throws: XousError.self) { try owner.returnScalar5(MessageSender(data: word), 1, 2, 3, 4, 5) }
+        }
+        let kernel = Kernel()
+        defer { kernel.shutdown() }
+        let embedded = try kernel.createProcess(name: "embedded")
+        #expect(throws: XousError.serverNotFound) { try embedded.returnScalar(MessageSender(data: 0x01FF_0000), 1) }
+
+        let answered = try Background("server") { () -> UInt in
+            let envelope = try owner.receive(sid)
+            try owner.returnScalar(envelope.sender, 99)
+            return envelope.id
+        }
+        #expect(try client.send(cid, .blockingScalar(ScalarMessage(id: 4))) == .scalar1(99))
+        #expect(try answered.value(withinMilliseconds: 5_000) == 4)
+    }
+
     @Test("a process whose connection closes is torn down: its parked senders hear ServerNotFound")
     func closingEndsTheProcess() throws {
         let hold = ProcessWide.hold()

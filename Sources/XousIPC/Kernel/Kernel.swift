@@ -360,7 +360,11 @@ public final class Kernel: @unchecked Sendable {
         let (freed, replied, senderGone) = try lock.withLock {
             () throws(XousError) -> (ParkingCondition?, ParkingCondition?, Bool) in
             guard !process.terminated else { throw .processTerminated }
-            guard let server = servers[sender.serverIndex], server.owner == process.pid else { throw .serverNotFound }
+            // The sender word may be one a hosted peer made up: its server byte can name an
+            // index past the table.
+            guard servers.indices.contains(sender.serverIndex), let server = servers[sender.serverIndex],
+                  server.owner == process.pid
+            else { throw .serverNotFound }
             guard sender.slot < server.slots.count,
                   case .awaitingReply(let message) = server.slots[sender.slot],
                   message.generation == sender.generation

@@ -53,16 +53,28 @@ final class Rig: @unchecked Sendable {
 
     private static func connect(to address: String) -> Int32 {
         let port = UInt16(address.split(separator: ":").last!)!
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var socketAddress = sockaddr_in()
         socketAddress.sin_family = sa_family_t(AF_INET)
         socketAddress.sin_port = port.bigEndian
         socketAddress.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        let status = withUnsafePointer(to: &socketAddress) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        // Hundreds of thousands of short connections: libFuzzer's alarm can interrupt a
+        // connect (EINTR), and the loopback's ephemeral ports can run short for a moment
+        // (EADDRNOTAVAIL). Both are the harness's, not the kernel's, so they are retried with a
+        // fresh socket; a refusal or anything lasting a second breaks the invariant.
+        var lastError: Int32 = 0
+        for _ in 0..<200 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let status = withUnsafePointer(to: &socketAddress) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if status == 0 { return fd }
+            lastError = errno
+            close(fd)
+            guard lastError == EINTR || lastError == EADDRNOTAVAIL || lastError == EAGAIN else { break }
+            usleep(5_000)
         }
-        expect(status == 0, "cannot connect to the kernel")
-        return fd
+        expect(false, "cannot connect to the kernel (errno \(lastError))")
+        return -1
     }
 }
 

@@ -39,6 +39,10 @@ struct RequestResponseTests {
         let document = try JSONParser.parse(String(answer.prefix { $0 != "\n" }))
         #expect(document["command"]?.stringValue == "status" && document["status"]?.stringValue == "ok", "\(answer)")
         #expect(observer.waitFor("wifi-gateway/control/response", timeout: 3) { $0["command"]?.stringValue == "status" })
+        // mosquitto_rr's copy and the observer's are two deliveries: the observer's may still
+        // be on its way when mosquitto_rr has exited.
+        #expect(observer.waitFor("rr-reply/1", timeout: 3))
+        usleep(200_000)
         #expect(observer.payloads("rr-reply/1").count == 1)
     }
 

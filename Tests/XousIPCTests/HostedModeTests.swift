@@ -24,6 +24,14 @@ final class HostedRig: @unchecked Sendable {
         return try XousProcess.joinHosted(environment, name: name)
     }
 
+    /// Two joined processes: `owner` with a server, `client` connected to it.
+    func ownerAndClient() throws -> (owner: XousProcess, client: XousProcess, sid: SID, cid: CID) {
+        let owner = try join("owner")
+        let client = try join("client")
+        let sid = try owner.createServer()
+        return (owner, client, sid, try client.connect(sid))
+    }
+
     deinit { host.stop() }
 }
 
@@ -34,11 +42,8 @@ struct HostedModeTests {
         let hold = ProcessWide.hold()
         defer { hold.release() }
         let rig = try HostedRig()
-        let owner = try rig.join("owner")
-        let client = try rig.join("client")
+        let (owner, client, sid, cid) = try rig.ownerAndClient()
         #expect(owner.isHosted && owner.pid != client.pid)
-        let sid = try owner.createServer()
-        let cid = try client.connect(sid)
         let served = try Background("server") { () -> [UInt] in
             var seen: [UInt] = []
             for _ in 0..<3 {
@@ -71,10 +76,7 @@ struct HostedModeTests {
         let hold = ProcessWide.hold()
         defer { hold.release() }
         let rig = try HostedRig()
-        let owner = try rig.join("owner")
-        let client = try rig.join("client")
-        let sid = try owner.createServer()
-        let cid = try client.connect(sid)
+        let (owner, client, sid, cid) = try rig.ownerAndClient()
         for word: UInt in [0xFFFF_FFFF, UInt(owner.pid) << 24 | 0xFF << 16, UInt(owner.pid) << 24 | 0x80 << 16, 0x0000_FFFF] {
             #expect(throws: XousError.self) { try owner.returnScalar(MessageSender(data: word), 1) }
             #expect(throws: XousError.self) { try owner.returnScalar5(MessageSender(data: word), 1, 2, 3, 4, 5) }
@@ -98,10 +100,7 @@ struct HostedModeTests {
         let hold = ProcessWide.hold()
         defer { hold.release() }
         let rig = try HostedRig()
-        let owner = try rig.join("owner")
-        let client = try rig.join("client")
-        let sid = try owner.createServer()
-        let cid = try client.connect(sid)
+        let (owner, client, _, cid) = try rig.ownerAndClient()
         let waiting = try Background("sender") { try client.send(cid, .blockingScalar(ScalarMessage(id: 5))) }
         usleep(100_000)
         owner.terminate()

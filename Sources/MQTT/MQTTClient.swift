@@ -76,6 +76,13 @@ public final class MQTTClient: Sendable {
         core.subscribe(topic, qos: qos)
     }
 
+    /// Stops subscribing to `topic` (a filter given to `subscribe`): unsubscribes now if
+    /// connected, and later connections leave it out. Messages the broker sent before it
+    /// handled the UNSUBSCRIBE may still arrive.
+    public func unsubscribe(_ topic: String) {
+        core.unsubscribe(topic)
+    }
+
     /// Disconnects cleanly and ends the network thread, returning within about `timeout` seconds.
     ///
     /// If connected and `finalMessage` is given (the gateway's retained `offline` state), it is

@@ -74,6 +74,21 @@ extension ClientCore {
         }
     }
 
+    /// Forgets `filter` and unsubscribes now if connected; later connections no longer subscribe.
+    func unsubscribe(_ filter: String) {
+        handleLock.withLock {
+            let connected = stateLock.withLock {
+                subscriptions.removeAll { $0.filter == filter }
+                return status.connected
+            }
+            guard connected, let handle else { return }
+            let code = mosquitto_unsubscribe(handle, nil, filter)
+            if code != MosquittoLibrary.success {
+                logger.error("MQTT: cannot unsubscribe from \(filter): \(MosquittoLibrary.message(for: code))")
+            }
+        }
+    }
+
     /// Why `message` cannot be published, or nil.
     static func publishProblem(_ message: MQTTMessage) -> String? {
         if let problem = MQTTConfiguration.publishTopicProblem(message.topic) { return "topic \(problem)" }

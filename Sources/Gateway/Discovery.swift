@@ -1,46 +1,124 @@
 public import GatewayJSON
 import NetServer
 
+/// How the discovery configs are laid out on the broker.
+public enum DiscoveryForm: String, Sendable, Hashable, CaseIterable {
+    /// One retained `<prefix>/device/<id>/config` with `dev`, `o` and `cmps` for every entity:
+    /// Home Assistant's device-based discovery (2024.11 and later), which its documentation
+    /// recommends for a device with several entities.
+    case device
+    /// One retained `<prefix>/<component>/<id>/<object>/config` per entity, which every Home
+    /// Assistant understands.
+    case entity
+}
+
 /// Home Assistant MQTT discovery: the six entities of the MQTT contract.
 ///
-/// Each config goes to `<prefix>/<component>/<id>/<object>/config`, retained, QoS 1. Unique ids
-/// are `<id>_<object>` and leave the base topic out, so that changing the base topic never makes
-/// Home Assistant create duplicate (`_2`) entities.
+/// Unique ids are `<id>_<object>` and leave the base topic out, so that changing the base topic
+/// never makes Home Assistant create duplicate (`_2`) entities. In both forms an entity is known
+/// to Home Assistant by the same discovery id, `<id> <object>` (the node id and the object id of
+/// an entity topic; the device's object id and the component key of a device config), which is
+/// what lets its `migrate_discovery` procedure move entities from one form to the other.
 public enum Discovery {
     /// One discovery message.
     public struct Config: Sendable, Hashable {
-        /// `sensor`, `binary_sensor` or `switch`.
-        public let component: String
-        /// The entity's object id (`rssi`, `ssid`, …).
-        public let object: String
         /// The topic the config is published to.
         public let topic: String
         /// The config document.
         public let document: JSONValue
     }
 
-    /// The object ids, in publishing order.
-    public static let objects = ["rssi", "ssid", "link_state", "ipv4_address", "connected", "push_subscription"]
+    /// One entity, as the entity form publishes it.
+    public struct Entity: Sendable, Hashable {
+        /// `sensor`, `binary_sensor` or `switch`.
+        public let component: String
+        /// The entity's object id (`rssi`, `ssid`, …).
+        public let object: String
+        /// Its config, with the device and origin blocks.
+        public let document: JSONValue
+    }
 
-    /// Every config for `configuration`; `mac`, the Wi-Fi MAC once the net server has
-    /// reported one, goes into the device's `connections`, so that Home Assistant can match the
-    /// device with what its other integrations (a router's) know by that MAC.
+    /// The entities, in publishing order: (component, object id).
+    public static let entities: [(component: String, object: String)] = [
+        ("sensor", "rssi"), ("sensor", "ssid"), ("sensor", "link_state"), ("sensor", "ipv4_address"),
+        ("binary_sensor", "connected"), ("switch", "push_subscription"),
+    ]
+
+    /// The object ids, in publishing order.
+    public static let objects = entities.map(\.object)
+
+    /// The device-form topic of device `id` under `prefix`.
+    public static func deviceTopic(prefix: String, id: String) -> String { "\(prefix)/device/\(id)/config" }
+
+    /// The entity-form topic of one entity.
+    public static func entityTopic(prefix: String, component: String, id: String, object: String) -> String {
+        "\(prefix)/\(component)/\(id)/\(object)/config"
+    }
+
+    /// Every topic gatewayd may have published discovery on for device `id` under `prefix`, in
+    /// either form: where it looks for configs to move or clear.
+    public static func candidateTopics(prefix: String, id: String) -> [String] {
+        entities.map { entityTopic(prefix: prefix, component: $0.component, id: id, object: $0.object) }
+            + [deviceTopic(prefix: prefix, id: id)]
+    }
+
+    /// The configs to publish for `configuration` in its form (none with discovery off); `mac`,
+    /// the Wi-Fi MAC once the net server has reported one, goes into the device's
+    /// `connections`, so that Home Assistant can match the device with what its other
+    /// integrations (a router's) know by that MAC.
     public static func configs(_ configuration: GatewayConfiguration, mac: String? = nil) -> [Config] {
-        let topics = Topics(configuration)
+        guard configuration.discoveryEnabled else { return [] }
+        return configs(configuration, form: configuration.discoveryForm, mac: mac)
+    }
+
+    /// The configs of `form` for `configuration`, whether discovery is on or not.
+    public static func configs(_ configuration: GatewayConfiguration, form: DiscoveryForm, mac: String? = nil) -> [Config] {
+        let prefix = configuration.discoveryPrefix, id = configuration.deviceID
+        switch form {
+        case .entity:
+            return entities(configuration, mac: mac).map {
+                Config(topic: entityTopic(prefix: prefix, component: $0.component, id: id, object: $0.object), document: $0.document)
+            }
+        case .device:
+            // The same entity configs as components: `p` names the platform, and the device
+            // and origin are said once, at the root (where Home Assistant requires them).
+            let components = entities(configuration, mac: mac, shared: false).map { entity -> (String, JSONValue) in
+                guard case .object(let members) = entity.document else { return (entity.object, entity.document) }
+                return (entity.object, .object([("p", .string(entity.component))] + members))
+            }
+            let document: JSONValue = .object([
+                ("dev", device(configuration, mac: mac)),
+                ("o", origin(configuration)),
+                ("cmps", .object(components)),
+            ])
+            return [Config(topic: deviceTopic(prefix: prefix, id: id), document: document)]
+        }
+    }
+
+    private static func device(_ configuration: GatewayConfiguration, mac: String?) -> JSONValue {
         let id = configuration.deviceID
-        var deviceMembers: [(String, JSONValue)] = [
+        var members: [(String, JSONValue)] = [
             ("identifiers", .array([.string("gatewayd_\(id)")])),
             ("name", .string("Wi-Fi gateway \(id)")),
             ("manufacturer", .string("gatewayd")),
             ("model", .string("gatewayd Wi-Fi to MQTT gateway")),
             ("sw_version", .string(configuration.version)),
         ]
-        if let mac { deviceMembers.append(("connections", .array([.array([.string("mac"), .string(mac)])]))) }
-        let device: JSONValue = .object(deviceMembers)
-        let origin: JSONValue = .object([
-            ("name", .string("gatewayd")),
-            ("sw_version", .string(configuration.version)),
-        ])
+        if let mac { members.append(("connections", .array([.array([.string("mac"), .string(mac)])]))) }
+        return .object(members)
+    }
+
+    private static func origin(_ configuration: GatewayConfiguration) -> JSONValue {
+        .object([("name", .string("gatewayd")), ("sw_version", .string(configuration.version))])
+    }
+
+    /// The six entities; `shared` adds the device and origin blocks to each, as the entity
+    /// form needs.
+    public static func entities(_ configuration: GatewayConfiguration, mac: String? = nil, shared: Bool = true) -> [Entity] {
+        let topics = Topics(configuration)
+        let id = configuration.deviceID
+        let device = device(configuration, mac: mac)
+        let origin = origin(configuration)
         let bridge: JSONValue = .object([
             ("topic", .string(topics.bridgeState)),
             ("value_template", .string("{{ value_json.state }}")),
@@ -56,7 +134,7 @@ public enum Discovery {
 
         /// `wifi`: available only while gatewayd is online *and* subscribed (`availability_mode:
         /// all`); otherwise (the switch) while gatewayd is online.
-        func config(_ component: String, _ object: String, _ name: String, wifi: Bool = true, _ specific: [(String, JSONValue)]) -> Config {
+        func entity(_ component: String, _ object: String, _ name: String, wifi: Bool = true, _ specific: [(String, JSONValue)]) -> Entity {
             var members: [(String, JSONValue)] = [
                 ("name", .string(name)),
                 ("unique_id", .string("\(id)_\(object)")),
@@ -67,16 +145,13 @@ public enum Discovery {
             } else {
                 members += [("availability", .array([bridge]))]
             }
-            members += [("device", device), ("origin", origin)]
-            return Config(
-                component: component, object: object,
-                topic: "\(configuration.discoveryPrefix)/\(component)/\(id)/\(object)/config",
-                document: .object(members))
+            if shared { members += [("device", device), ("origin", origin)] }
+            return Entity(component: component, object: object, document: .object(members))
         }
 
         let state: (String, JSONValue) = ("state_topic", .string(topics.wlanState))
         return [
-            config("sensor", "rssi", "RSSI", [
+            entity("sensor", "rssi", "RSSI", [
                 state,
                 ("value_template", .string("{{ value_json.rssi_dbm }}")),
                 ("device_class", .string("signal_strength")),
@@ -84,32 +159,32 @@ public enum Discovery {
                 ("state_class", .string("measurement")),
                 ("entity_category", .string("diagnostic")),
             ]),
-            config("sensor", "ssid", "SSID", [
+            entity("sensor", "ssid", "SSID", [
                 state,
                 ("value_template", .string("{{ value_json.ssid }}")),
                 ("icon", .string("mdi:wifi")),
             ]),
-            config("sensor", "link_state", "Link state", [
+            entity("sensor", "link_state", "Link state", [
                 state,
                 ("value_template", .string("{{ value_json.link_state }}")),
                 ("device_class", .string("enum")),
                 ("options", .array(LinkState.allCases.map { .string($0.name) })),
             ]),
-            config("sensor", "ipv4_address", "IPv4 address", [
+            entity("sensor", "ipv4_address", "IPv4 address", [
                 state,
                 // No address (none, or 0.0.0.0 before DHCP) is unknown, not data: "None" is
                 // Home Assistant's payload for an unknown sensor state.
                 ("value_template", .string("{{ value_json.ipv4.address if value_json.ipv4.address not in (none, '0.0.0.0') else none }}")),
                 ("icon", .string("mdi:ip-network")),
             ]),
-            config("binary_sensor", "connected", "Connected", [
+            entity("binary_sensor", "connected", "Connected", [
                 state,
                 ("value_template", .string("{{ 'ON' if value_json.connected else 'OFF' }}")),
                 ("payload_on", .string("ON")),
                 ("payload_off", .string("OFF")),
                 ("device_class", .string("connectivity")),
             ]),
-            config("switch", "push_subscription", "Push subscription", wifi: false, [
+            entity("switch", "push_subscription", "Push subscription", wifi: false, [
                 ("command_topic", .string(topics.control)),
                 ("payload_on", .string("subscribe")),
                 ("payload_off", .string("unsubscribe")),

@@ -10,6 +10,8 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public var deviceID: String
     /// Whether Home Assistant discovery configs are published.
     public var discoveryEnabled: Bool
+    /// How discovery is laid out: one device config (default) or one config per entity.
+    public var discoveryForm: DiscoveryForm
     /// The Home Assistant discovery prefix (default `homeassistant`).
     public var discoveryPrefix: String
     /// Where Home Assistant announces itself (default `homeassistant/status`).
@@ -24,6 +26,7 @@ public struct GatewayConfiguration: Sendable, Hashable {
         baseTopic: String = "wifi-gateway",
         deviceID: String = GatewayConfiguration.defaultDeviceID(),
         discoveryEnabled: Bool = true,
+        discoveryForm: DiscoveryForm = .device,
         discoveryPrefix: String = "homeassistant",
         homeAssistantStatusTopic: String = "homeassistant/status",
         healthIntervalSeconds: Int = 60,
@@ -32,6 +35,7 @@ public struct GatewayConfiguration: Sendable, Hashable {
         self.baseTopic = baseTopic
         self.deviceID = deviceID
         self.discoveryEnabled = discoveryEnabled
+        self.discoveryForm = discoveryForm
         self.discoveryPrefix = discoveryPrefix
         self.homeAssistantStatusTopic = homeAssistantStatusTopic
         self.healthIntervalSeconds = healthIntervalSeconds
@@ -43,7 +47,7 @@ public struct GatewayConfiguration: Sendable, Hashable {
         try Self.checkTopic(baseTopic, key: "mqtt.base_topic")
         try Self.checkTopic(discoveryPrefix, key: "homeassistant.discovery_prefix")
         try Self.checkTopic(homeAssistantStatusTopic, key: "homeassistant.status_topic")
-        guard !deviceID.isEmpty, deviceID.utf8.allSatisfy(Self.isIDByte) else {
+        guard Self.isValidDeviceID(deviceID) else {
             throw .init(key: "device_id", message: "'\(deviceID)' must be non-empty and use only a-z, 0-9, '_' and '-'")
         }
         guard baseTopic != discoveryPrefix else {
@@ -55,12 +59,23 @@ public struct GatewayConfiguration: Sendable, Hashable {
     }
 
     private static func checkTopic(_ topic: String, key: String) throws(GatewayConfigurationError) {
+        if let problem = topicProblem(topic) { throw .init(key: key, message: "'\(topic)' \(problem)") }
+    }
+
+    /// Why `topic` cannot be a base topic or prefix, or nil.
+    static func topicProblem(_ topic: String) -> String? {
         guard !topic.isEmpty, !topic.hasPrefix("/"), !topic.hasSuffix("/") else {
-            throw .init(key: key, message: "'\(topic)' must be a non-empty topic without a leading or trailing '/'")
+            return "must be a non-empty topic without a leading or trailing '/'"
         }
         guard !topic.contains("+"), !topic.contains("#"), !topic.utf8.contains(0) else {
-            throw .init(key: key, message: "'\(topic)' must not contain the wildcards '+' or '#'")
+            return "must not contain the wildcards '+' or '#'"
         }
+        return nil
+    }
+
+    /// Whether `id` can be a device id: non-empty, `a-z 0-9 _ -` only.
+    static func isValidDeviceID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.allSatisfy(isIDByte)
     }
 
     static func isIDByte(_ byte: UInt8) -> Bool {

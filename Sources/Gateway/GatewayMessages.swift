@@ -4,7 +4,8 @@ import XousIPC
 enum GatewayOpcode: MessageID {
     /// Borrow of a `WlanStatusIpc`, from the bouncer (the opcode given to `wifiStateSubscribe`).
     case wifiUpdate = 1
-    /// Scalar: the MQTT connection is up.
+    /// Scalar: the MQTT connection is up; `arg1` is the client's generation (a reload that
+    /// changes the MQTT settings replaces the client, and an event of the old one is stale).
     case mqttConnected = 2
     /// Move of a `TextMessage`: the connection went down or an attempt failed, and why.
     case mqttDisconnected = 3
@@ -21,6 +22,10 @@ enum GatewayOpcode: MessageID {
     case controlSocketRequest = 8
     /// Scalar from the control socket's thread: it refused a malformed request (counted).
     case controlSocketRejected = 9
+    /// Scalar: a new configuration waits in `GatewayServer.reconfigure`'s slot (SIGHUP).
+    case reconfigure = 10
+    /// Scalar from the discovery scan's alarm: `arg1` is the scan it bounds.
+    case discoveryScanTimeout = 11
 }
 
 /// A control socket request as it reaches the main server: the command, archived as a

@@ -14,10 +14,9 @@ public import XousIPC
 public final class GatewayServer: @unchecked Sendable {
     /// The gateway's process (its main server's SID never leaves this object).
     public let process: XousProcess
-    /// What publishes go where.
-    public let configuration: GatewayConfiguration
-    private let topics: Topics
-    private let mqtt: MQTTClient
+    /// What publishes go where, now (a reload may change it); safe from any thread.
+    public var configuration: GatewayConfiguration { configurationLock.withLock { $0 } }
+    private let configurationLock: Mutex<GatewayConfiguration>
     private let logger: Logger
     private let sid: SID
     /// The main server's connection; the control socket's thread sends on it too.
@@ -27,8 +26,17 @@ public final class GatewayServer: @unchecked Sendable {
     private let snapshotLock = Mutex(GatewayStatus())
     private let shutdownRequested = Atomic<Bool>(false)
     private let serving = Atomic<Bool>(false)
+    /// A configuration handed over by `reconfigure`, taken by the main loop.
+    private let pendingReconfiguration = Mutex<(GatewayConfiguration, MQTTConfiguration)?>(nil)
 
     // Main-thread state.
+    /// The configuration the main loop works with.
+    private var config: GatewayConfiguration
+    private var topics: Topics
+    /// The broker connection; replaced when a reload changes the MQTT settings or base topic.
+    private var mqtt: MQTTClient
+    /// Counts MQTT clients, so that an event of a replaced one is known as stale.
+    private var mqttGeneration: UInt = 0
     private var state = GatewayStatus()
     /// The Wi-Fi subscription, which runs its own handshakes and recovery (`WifiSubscription`).
     private var wifi: WifiSubscription?
@@ -42,6 +50,17 @@ public final class GatewayServer: @unchecked Sendable {
     private var origins: [Int: PendingControl] = [:]
     private var nextRequestID = 0
     private var everConnected = false
+    /// Discovery waits until the broker's retained discovery has been read (`DiscoveryScan`):
+    /// on the first connection, on a new broker, and after a reload that moved it.
+    private var needsDiscoveryScan = true
+    private var scan: DiscoveryScan?
+    private var scanAlarm: OneShotAlarm?
+    private var scans: UInt = 0
+    /// The discovery topics published on this broker in this run: what a reload that moves
+    /// them must clear, beyond what the broker's record says.
+    private var publishedDiscovery: Set<String> = []
+    /// How long a scan waits for the broker to give back its retained discovery.
+    static let scanTimeoutMilliseconds: UInt64 = 3000
 
     /// Creates the gateway process and its main server in `kernel`.
     /// - Throws: the configuration's error, or the kernel's if it has no room.
@@ -54,7 +73,8 @@ public final class GatewayServer: @unchecked Sendable {
     /// - Throws: the configuration's error, or the kernel's if it has no room.
     public init(process: XousProcess, configuration: GatewayConfiguration, mqtt: MQTTClient, logger: Logger) throws {
         try configuration.validate()
-        self.configuration = configuration
+        configurationLock = Mutex(configuration)
+        config = configuration
         self.mqtt = mqtt
         self.logger = logger
         topics = Topics(configuration)
@@ -96,15 +116,10 @@ public final class GatewayServer: @unchecked Sendable {
             process: process, ownerCID: cid, updateOpcode: UInt32(GatewayOpcode.wifiUpdate.rawValue),
             eventOpcode: GatewayOpcode.subscriptionResult.rawValue, logger: logger)
         self.wifi = wifi
-        ticker = try HealthTicker(process: process, mainCID: cid, intervalSeconds: configuration.healthIntervalSeconds)
-        let bridge = MQTTBridge(process: process, mainCID: cid)
-        self.bridge = bridge
-        mqtt.setDelegate(bridge)
-        mqtt.subscribe(topics.control, qos: 1)
-        if configuration.discoveryEnabled { mqtt.subscribe(topics.homeAssistantStatus, qos: 1) }
-        try mqtt.start()
+        ticker = try HealthTicker(process: process, mainCID: cid, intervalSeconds: config.healthIntervalSeconds)
+        try startMQTT()
         apply(queue.handle(.started))
-        logger.info("gatewayd up", metadata: ["base_topic": "\(configuration.baseTopic)", "device_id": "\(configuration.deviceID)"])
+        logger.info("gatewayd up", metadata: ["base_topic": "\(config.baseTopic)", "device_id": "\(config.deviceID)"])
 
         serving.store(true, ordering: .releasing)
         defer { serving.store(false, ordering: .releasing) }
@@ -114,10 +129,23 @@ public final class GatewayServer: @unchecked Sendable {
             if queue.isFinished { break }
         }
         ticker?.stop()
+        scanAlarm.take()?.cancel()
         wifi.stop()
-        mqtt.stop(finalMessage: Self.will(for: configuration), timeout: 1.0)
+        mqtt.stop(finalMessage: Self.will(for: config), timeout: 1.0)
         try? process.destroyServer(sid)
         logger.info("gatewayd down")
+    }
+
+    /// Starts the current MQTT client with a bridge of this generation and the gateway's
+    /// subscriptions.
+    private func startMQTT() throws {
+        mqttGeneration += 1
+        let bridge = MQTTBridge(process: process, mainCID: cid, generation: mqttGeneration)
+        self.bridge = bridge
+        mqtt.setDelegate(bridge)
+        mqtt.subscribe(topics.control, qos: 1)
+        if config.discoveryEnabled { mqtt.subscribe(topics.homeAssistantStatus, qos: 1) }
+        try mqtt.start()
     }
 
     // MARK: Dispatch
@@ -140,7 +168,8 @@ public final class GatewayServer: @unchecked Sendable {
             _ = consume envelope
             wifiUpdate(ipc)
         case .mqttConnected:
-            mqttConnected()
+            // A client a reload replaced may have connected just before it was stopped.
+            if envelope.scalar?.arg1 == mqttGeneration { mqttConnected() }
         case .mqttDisconnected:
             let reason = (try? envelope.decode(TextMessage.self))?.text ?? "unknown reason"
             mqttDisconnected(reason)
@@ -158,6 +187,12 @@ public final class GatewayServer: @unchecked Sendable {
             socketRequest(envelope)
         case .controlSocketRejected:
             state.controlErrors += 1
+        case .reconfigure:
+            if let (configuration, mqttConfiguration) = pendingReconfiguration.withLock({ $0.take() }), !queue.stopping {
+                reconfigure(configuration, mqttConfiguration)
+            }
+        case .discoveryScanTimeout:
+            if let scan, envelope.scalar?.arg1 == scans { finishScan(scan, timedOut: true) }
         }
     }
 
@@ -169,7 +204,7 @@ public final class GatewayServer: @unchecked Sendable {
         state.lastStatusAt = .now
         // A MAC learnt (or changed) goes into the device's discovery at once.
         if let mac = state.lastStatus?.ipv4.mac, mac != .zero { knownMAC = mac.description }
-        if configuration.discoveryEnabled, state.mqttConnected, knownMAC != discoveryMAC {
+        if config.discoveryEnabled, state.mqttConnected, knownMAC != discoveryMAC {
             publishDiscovery()
         }
         state.bouncerIgnored = wifi?.bouncerIgnored ?? 0
@@ -203,6 +238,9 @@ public final class GatewayServer: @unchecked Sendable {
         everConnected = true
         state.mqttSince = .now
         logger.info("MQTT connected", metadata: ["reconnects": "\(state.mqttReconnects)"])
+        // Discovery waits for what the broker keeps of it (once per broker and configuration);
+        // the state goes out at once.
+        if needsDiscoveryScan { startScan() }
         // Once per (re)connect: what a consumer needs, and nothing stale from while we were away.
         republishAll()
         publishHealth()
@@ -210,7 +248,7 @@ public final class GatewayServer: @unchecked Sendable {
 
     private func republishAll() {
         publish(topics.bridgeState, .object([("state", .string("online"))]), retain: true)
-        if configuration.discoveryEnabled { publishDiscovery() }
+        publishDiscovery()
         publishSubscriptionState()
         publishWlanState()
     }
@@ -224,11 +262,19 @@ public final class GatewayServer: @unchecked Sendable {
         }
         state.mqttConnected = false
         state.mqttLastError = reason
+        // A scan cut short starts again on the next connection.
+        if let scan {
+            self.scan = nil
+            scanAlarm.take()?.cancel()
+            for filter in scan.filters { mqtt.unsubscribe(filter) }
+        }
     }
 
     private func mqttMessage(_ message: InboundMQTTMessage) {
         state.received += 1
-        if message.topic == topics.control, message.retained {
+        if scan != nil, scan!.take(topic: message.topic, payload: message.originalLength == 0 ? [] : message.payload) {
+            if let scan, scan.isComplete { finishScan(scan, timedOut: false) }
+        } else if message.topic == topics.control, message.retained {
             // A command somebody published with the retain flag (or a retaining switch) would
             // otherwise run again on every start and reconnect. It is not a request: no answer.
             state.retainedControlIgnored += 1
@@ -239,13 +285,14 @@ public final class GatewayServer: @unchecked Sendable {
             }
         } else if message.topic == topics.control {
             control(message)
-        } else if configuration.discoveryEnabled, message.topic == topics.homeAssistantStatus {
+        } else if config.discoveryEnabled, message.topic == topics.homeAssistantStatus {
             if message.originalLength == message.payload.count,
                String(decoding: message.payload, as: UTF8.self).trimmingWhitespace() == "online" {
                 logger.info("Home Assistant is online; republishing discovery and state")
                 republishAll()
             }
         }
+        // Anything else is a late message of a scan that ended (its filters are unsubscribed).
     }
 
     /// The Wi-Fi MAC last reported (a disconnected status reports none and changes nothing),
@@ -253,10 +300,70 @@ public final class GatewayServer: @unchecked Sendable {
     private var knownMAC: String?
     private var discoveryMAC: String?
 
+    /// Publishes the current discovery configs and their record, unless the broker's discovery
+    /// has still to be read (`finishScan` publishes them then).
     private func publishDiscovery() {
+        guard config.discoveryEnabled, !needsDiscoveryScan, scan == nil else { return }
         discoveryMAC = knownMAC
-        for config in Discovery.configs(configuration, mac: discoveryMAC) {
-            publish(config.topic, config.document, retain: true)
+        let configs = Discovery.configs(config, mac: discoveryMAC)
+        for discovery in configs {
+            publish(discovery.topic, discovery.document, retain: true)
+        }
+        publishedDiscovery = Set(configs.map(\.topic))
+        publish(topics.discoveryRecord, record(configs).document, retain: true)
+    }
+
+    private func record(_ configs: [Discovery.Config]) -> DiscoveryRecord {
+        DiscoveryRecord(form: config.discoveryForm, prefix: config.discoveryPrefix, deviceID: config.deviceID, topics: configs.map(\.topic))
+    }
+
+    // MARK: Discovery on the broker
+
+    /// Subscribes to where this gateway's discovery may be and sends itself the scan's marker;
+    /// `finishScan` follows when the marker is back, or after `scanTimeoutMilliseconds`.
+    private func startScan() {
+        scanAlarm.take()?.cancel()
+        scans += 1
+        let scan = DiscoveryScan(config, token: "\(process.pid)-\(scans)-\(UInt32.random(in: 0...UInt32.max))")
+        self.scan = scan
+        for filter in scan.filters { mqtt.subscribe(filter, qos: 1) }
+        _ = try? mqtt.publish(MQTTMessage(topic: scan.markerTopic, payload: scan.marker, qos: 1, retain: false))
+        scanAlarm = try? OneShotAlarm(
+            process: process, mainCID: cid, milliseconds: Self.scanTimeoutMilliseconds,
+            message: ScalarMessage(id: GatewayOpcode.discoveryScanTimeout.rawValue, scans))
+    }
+
+    /// Brings the broker's discovery in line with the configuration (`DiscoveryPlan`): marks
+    /// what moves to the other form for Home Assistant's migration, clears what is stale,
+    /// publishes the current configs and the record.
+    private func finishScan(_ finished: DiscoveryScan, timedOut: Bool) {
+        scan = nil
+        scanAlarm.take()?.cancel()
+        for filter in finished.filters { mqtt.unsubscribe(filter) }
+        if timedOut {
+            logger.warning(
+                "The broker did not give back gatewayd's retained discovery within \(Self.scanTimeoutMilliseconds) ms (its ACL must let gatewayd read \(finished.recordTopic), \(finished.markerTopic) and its discovery topics); discovery is published, but old configs may stay behind")
+        }
+        guard state.mqttConnected else { return }  // the next connection scans again
+        needsDiscoveryScan = false
+        // Topics of another device id or prefix, which the scan did not look at: the record's,
+        // and what this run published before a reload moved them.
+        let known = finished.recordedElsewhere.union(publishedDiscovery.subtracting(finished.candidates))
+        let plan = DiscoveryPlan.make(config, mac: knownMAC, found: finished.found, known: known, recordPresent: finished.recordPresent)
+        for topic in plan.migrate { publish(topic, DiscoveryPlan.migrationMark, retain: true) }
+        for topic in plan.clear { publish(topic, [], retain: true) }
+        discoveryMAC = knownMAC
+        for discovery in plan.publish { publish(discovery.topic, discovery.document, retain: true) }
+        if let record = plan.record { publish(topics.discoveryRecord, record.document, retain: true) }
+        if plan.clearRecord { publish(topics.discoveryRecord, [], retain: true) }
+        publishedDiscovery = Set(plan.publish.map(\.topic))
+        if !plan.migrate.isEmpty {
+            logger.notice(
+                "Moved the Home Assistant discovery of \(config.deviceID) to the \(config.discoveryForm.rawValue) form with Home Assistant's migrate_discovery (entity ids and history stay): \(plan.migrate.count) old topics migrated and cleared")
+        }
+        let gone = plan.clear.filter { !plan.migrate.contains($0) }
+        if !gone.isEmpty {
+            logger.notice("Cleared \(gone.count) discovery topics gatewayd published before and no longer uses: \(gone.joined(separator: ", "))")
         }
     }
 
@@ -268,7 +375,7 @@ public final class GatewayServer: @unchecked Sendable {
         state.bouncerIgnored = wifi?.bouncerIgnored ?? state.bouncerIgnored
         // On MQTT 5 a health report that is three intervals old is dropped by the broker: a
         // retained one from a gatewayd that died would otherwise read as current for ever.
-        let expiry = UInt32(clamping: 3 * configuration.healthIntervalSeconds)
+        let expiry = UInt32(clamping: 3 * config.healthIntervalSeconds)
         publish(topics.health, state.healthPayload().serializedBytes, retain: true, expirySeconds: expiry)
     }
 
@@ -366,7 +473,7 @@ public final class GatewayServer: @unchecked Sendable {
             case .ask(let request):
                 wifi?.request(request)
             case .answerStatus(let id):
-                if let request = origins.removeValue(forKey: id) { answer(request, .ok(state.statusData(configuration: configuration))) }
+                if let request = origins.removeValue(forKey: id) { answer(request, .ok(state.statusData(configuration: config))) }
             case .answerSubscription(let id):
                 if let request = origins.removeValue(forKey: id) { answer(request, .ok(subscriptionData())) }
             case let .answerError(id, message):
@@ -415,6 +522,89 @@ public final class GatewayServer: @unchecked Sendable {
             held.reply(ControlSocketReply(ok: true, body: data.serializedBytes))
         case (.socket(let held), .error(let message)):
             held.reply(ControlSocketReply(ok: false, body: Array(message.utf8)))
+        }
+    }
+
+    // MARK: Reload
+
+    /// Applies a new configuration while the gateway serves (SIGHUP); safe from any thread,
+    /// carried out on the main loop, the latest call winning. MQTT settings are applied by
+    /// connecting again (the old connection says `offline` as a shutdown would); a new base
+    /// topic clears the retained state under the old one and publishes under the new one; a
+    /// new device id, prefix, discovery form or switch moves or clears the discovery on the
+    /// broker (`DiscoveryPlan`); a new health interval restarts the ticker.
+    /// - Parameters:
+    ///   - configuration: must be valid (`GatewayConfiguration.validate`); an invalid one is
+    ///     logged and ignored.
+    ///   - mqtt: the MQTT settings, their last will the new base topic's `offline`.
+    public func reconfigure(_ configuration: GatewayConfiguration, mqtt: MQTTConfiguration) {
+        pendingReconfiguration.withLock { $0 = (configuration, mqtt) }
+        _ = try? process.send(cid, .scalar(ScalarMessage(id: GatewayOpcode.reconfigure.rawValue)))
+    }
+
+    private func reconfigure(_ new: GatewayConfiguration, _ newMQTT: MQTTConfiguration) {
+        do {
+            try new.validate()
+        } catch {
+            logger.error("Reload: the new configuration is refused (\(error)); the running one stays")
+            return
+        }
+        let old = config, oldTopics = topics
+        let baseMoved = new.baseTopic != old.baseTopic
+        let reconnect = baseMoved || newMQTT != mqtt.configuration
+        let discoveryMoved = new.discoveryEnabled != old.discoveryEnabled || new.discoveryForm != old.discoveryForm
+            || new.discoveryPrefix != old.discoveryPrefix || new.deviceID != old.deviceID
+        config = new
+        topics = Topics(new)
+        configurationLock.withLock { $0 = new }
+
+        if new.healthIntervalSeconds != old.healthIntervalSeconds {
+            ticker?.stop()
+            ticker = try? HealthTicker(process: process, mainCID: cid, intervalSeconds: new.healthIntervalSeconds)
+        }
+        if reconnect {
+            let oldServer = mqtt.configuration.serverURL
+            if baseMoved, state.mqttConnected {
+                // The state moved: what stays retained under the old base would read as a
+                // second gateway, for ever. Cleared before the clean disconnect (no last will).
+                for topic in oldTopics.retainedState + [oldTopics.discoveryRecord] { publish(topic, [], retain: true) }
+                logger.notice("Reload: the base topic moved from \(old.baseTopic) to \(new.baseTopic); the retained state under \(old.baseTopic)/ is cleared")
+            }
+            if let scan {
+                self.scan = nil
+                scanAlarm.take()?.cancel()
+                for filter in scan.filters { mqtt.unsubscribe(filter) }
+            }
+            mqtt.stop(finalMessage: baseMoved ? nil : Self.will(for: old), timeout: 1.0)
+            state.mqttConnected = false
+            state.mqttSince = .now
+            do {
+                mqtt = try MQTTClient(configuration: newMQTT, logger: Logger(label: "mqtt"))
+                try startMQTT()
+            } catch {
+                // Checked before it came here; should it still fail, say so and keep trying
+                // nothing else: gatewayd runs on without a broker until the next reload.
+                logger.critical("Reload: cannot start the MQTT client with the new settings: \(error)")
+            }
+            state.mqttServer = newMQTT.serverURL
+            // Another broker keeps its own discovery, and this run published none there yet.
+            if newMQTT.serverURL != oldServer { publishedDiscovery = [] }
+            needsDiscoveryScan = true
+            logger.notice("Reload: connecting to \(newMQTT.serverURL) with the new MQTT settings")
+            return
+        }
+        if new.homeAssistantStatusTopic != old.homeAssistantStatusTopic || new.discoveryEnabled != old.discoveryEnabled {
+            if old.discoveryEnabled { mqtt.unsubscribe(oldTopics.homeAssistantStatus) }
+            if new.discoveryEnabled { mqtt.subscribe(topics.homeAssistantStatus, qos: 1) }
+        }
+        if discoveryMoved {
+            if let scan {
+                self.scan = nil
+                for filter in scan.filters { mqtt.unsubscribe(filter) }
+            }
+            needsDiscoveryScan = true
+            if state.mqttConnected { startScan() }
+            logger.notice("Reload: moving the discovery on the broker to the new settings")
         }
     }
 

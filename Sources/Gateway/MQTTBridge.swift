@@ -9,14 +9,16 @@ import XousIPC
 final class MQTTBridge: MQTTClientDelegate, @unchecked Sendable {
     private let process: XousProcess
     private let mainCID: CID
+    private let generation: UInt
 
-    init(process: XousProcess, mainCID: CID) {
+    init(process: XousProcess, mainCID: CID, generation: UInt) {
         self.process = process
         self.mainCID = mainCID
+        self.generation = generation
     }
 
     func mqttDidConnect(_ client: MQTTClient) {
-        _ = try? process.send(mainCID, .scalar(ScalarMessage(id: GatewayOpcode.mqttConnected.rawValue)))
+        _ = try? process.send(mainCID, .scalar(ScalarMessage(id: GatewayOpcode.mqttConnected.rawValue, generation)))
     }
 
     func mqttDidDisconnect(_ client: MQTTClient, reason: String) {

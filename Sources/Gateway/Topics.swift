@@ -12,8 +12,16 @@ public struct Topics: Sendable, Hashable {
     public let control: String
     /// `<base>/control/response`: one response per request.
     public let controlResponse: String
+
+    /// The retained state topics (not the record): what `--purge` and a moved base topic clear.
+    public var retainedState: [String] { [wlanState, subscription, health, bridgeState] }
     /// Home Assistant's birth/will topic.
     public let homeAssistantStatus: String
+    /// `<base>/bridge/discovery`: the record of the discovery topics published (`DiscoveryRecord`).
+    public let discoveryRecord: String
+    /// `<base>/bridge/discovery/scan`: the marker gatewayd sends itself after subscribing to
+    /// what it looks for; when it comes back, every retained message before it has arrived.
+    public let discoveryScan: String
 
     /// The topics for `configuration`.
     public init(_ configuration: GatewayConfiguration) {
@@ -25,5 +33,7 @@ public struct Topics: Sendable, Hashable {
         control = "\(base)/control"
         controlResponse = "\(base)/control/response"
         homeAssistantStatus = configuration.homeAssistantStatusTopic
+        discoveryRecord = "\(base)/bridge/discovery"
+        discoveryScan = "\(base)/bridge/discovery/scan"
     }
 }

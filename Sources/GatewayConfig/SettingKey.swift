@@ -110,6 +110,8 @@ extension SettingKey {
                    "verify the broker's TLS certificate"),
         SettingKey("homeassistant.enabled", .bool, default: .bool(true), flag: "--discovery / --no-discovery",
                    "publish Home Assistant discovery"),
+        SettingKey("homeassistant.discovery", .choice(["device", "entity"]), default: .string("device"), flag: "--discovery-form",
+                   "device: one device config (Home Assistant 2024.11 and later); entity: one config per entity (any version)"),
         SettingKey("homeassistant.discovery_prefix", .string, default: .string("homeassistant"), flag: "--discovery-prefix",
                    "Home Assistant's discovery prefix"),
         SettingKey("homeassistant.status_topic", .string, default: .string("homeassistant/status"), flag: "--ha-status-topic",

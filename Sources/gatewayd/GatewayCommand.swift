@@ -83,6 +83,11 @@ struct GatewayCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Publish Home Assistant discovery (default: on).")
     var discovery: Bool?
 
+    @Option(
+        name: .customLong("discovery-form"),
+        help: "device: one device discovery config (default; Home Assistant 2024.11 and later); entity: one config per entity.")
+    var discoveryForm: String?
+
     @Option(name: .customLong("discovery-prefix"), help: "Home Assistant discovery prefix (default homeassistant).")
     var discoveryPrefix: String?
 
@@ -130,6 +135,7 @@ struct GatewayCommand: ParsableCommand {
         add("mqtt.base_topic", baseTopic, "--base-topic")
         add("device_id", deviceID, "--device-id")
         add("homeassistant.enabled", discovery.map { $0 ? "true" : "false" }, discovery == false ? "--no-discovery" : "--discovery")
+        add("homeassistant.discovery", discoveryForm, "--discovery-form")
         add("homeassistant.discovery_prefix", discoveryPrefix, "--discovery-prefix")
         add("homeassistant.status_topic", haStatusTopic, "--ha-status-topic")
         add("health.interval_s", healthInterval, "--health-interval-s")
@@ -289,50 +295,95 @@ struct GatewayCommand: ParsableCommand {
     }
 
     /// `--remove-discovery [--purge]`: connects as a client of its own (so a running gatewayd
-    /// is not kicked off), publishes an empty retained message on every discovery topic this
-    /// device id uses (and with `purge` on its retained state topics), waits for the broker's
-    /// acknowledgements and disconnects. Home Assistant removes the entities.
+    /// is not kicked off), reads back which of this device id's discovery topics the broker
+    /// keeps (either form, and those its record names under an earlier id or prefix), clears
+    /// each with an empty retained message (and with `purge` the retained state topics), waits
+    /// for the broker's acknowledgements and disconnects. Home Assistant removes the device.
     static func removeDiscovery(_ resolved: ResolvedGateway, purge: Bool) throws {
         var configuration = resolved.mqtt
         configuration.clientID = "gatewayd-rm-\(getpid())"
         configuration.will = nil
-        let logger = Logger(label: "mqtt")
-        let client = try MQTTClient(configuration: configuration, logger: logger)
-        let connected = ConnectionWaiter()
-        client.setDelegate(connected)
+        let client = try MQTTClient(configuration: configuration, logger: Logger(label: "mqtt"))
+        let reader = ScanReader(DiscoveryScan(resolved.gateway, token: "rm-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"))
+        client.setDelegate(reader)
+        for filter in reader.filters { client.subscribe(filter, qos: 1) }
         try client.start()
-        guard connected.wait(seconds: 10) else {
+        guard reader.waitConnected(seconds: 10) else {
             client.stop()
-            complain("gatewayd: --remove-discovery: could not reach \(configuration.serverURL): \(connected.lastReason ?? "no answer")")
+            complain("gatewayd: --remove-discovery: could not reach \(configuration.serverURL): \(reader.lastReason ?? "no answer")")
             throw ExitCode.failure
         }
+        // Subscribed before the connection was reported, so the marker comes back after
+        // whatever those subscriptions bring.
+        _ = try? client.publish(MQTTMessage(topic: reader.markerTopic, payload: reader.marker, qos: 1, retain: false))
         let topics = Topics(resolved.gateway)
-        var clear = Discovery.configs(resolved.gateway).map(\.topic)
-        if purge { clear += [topics.wlanState, topics.subscription, topics.health, topics.bridgeState] }
+        var clear: [String]
+        if let scan = reader.waitComplete(seconds: 5) {
+            var off = resolved.gateway
+            off.discoveryEnabled = false
+            let plan = DiscoveryPlan.make(off, found: scan.found, known: scan.recordedElsewhere, recordPresent: scan.recordPresent)
+            clear = plan.clear + (plan.clearRecord ? [topics.discoveryRecord] : [])
+        } else {
+            // Nothing came back (an ACL that lets gatewayd write but not read): clear every
+            // topic this device id may have used, in both forms.
+            complain("gatewayd: --remove-discovery: the broker did not give back the retained discovery within 5 s; clearing every discovery topic of \(resolved.gateway.deviceID) in both forms")
+            clear = Discovery.candidateTopics(prefix: resolved.gateway.discoveryPrefix, id: resolved.gateway.deviceID) + [topics.discoveryRecord]
+        }
+        if purge { clear += topics.retainedState.filter { !clear.contains($0) } }
+        guard let last = clear.last else {
+            client.stop()
+            print("nothing to clear: the broker keeps no discovery of device \(resolved.gateway.deviceID)")
+            return
+        }
         for topic in clear.dropLast() {
             try client.publish(MQTTMessage(topic: topic, payload: [], qos: 1, retain: true))
         }
         // The last one is acknowledged before the disconnect; the broker handles a client's
         // messages in order, so the others are in by then.
-        client.stop(finalMessage: MQTTMessage(topic: clear.last!, payload: [], qos: 1, retain: true), timeout: 5)
+        client.stop(finalMessage: MQTTMessage(topic: last, payload: [], qos: 1, retain: true), timeout: 5)
         print("cleared \(clear.count) retained topics of device \(resolved.gateway.deviceID) (\(clear.joined(separator: ", ")))")
     }
 
-    /// Waits for the first connection of a short-lived client.
-    final class ConnectionWaiter: MQTTClientDelegate, @unchecked Sendable {
+    /// A short-lived client's view: its first connection, and a discovery scan it feeds.
+    final class ScanReader: MQTTClientDelegate, @unchecked Sendable {
         private let lock = ConditionLock()
         private var connected = false
+        private var scan: DiscoveryScan
         private(set) var lastReason: String?
+        let filters: [String]
+        let markerTopic: String
+        let marker: [UInt8]
+
+        init(_ scan: DiscoveryScan) {
+            self.scan = scan
+            filters = scan.filters
+            markerTopic = scan.markerTopic
+            marker = scan.marker
+        }
 
         func mqttDidConnect(_ client: MQTTClient) { lock.withLock { connected = true; lock.broadcast() } }
         func mqttDidDisconnect(_ client: MQTTClient, reason: String) { lock.withLock { lastReason = reason } }
-        func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8]) {}
+        func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8]) {
+            lock.withLock {
+                _ = scan.take(topic: topic, payload: payload)
+                if scan.isComplete { lock.broadcast() }
+            }
+        }
 
-        func wait(seconds: Double) -> Bool {
+        func waitConnected(seconds: Double) -> Bool {
             let deadline = MonotonicInstant.now.adding(milliseconds: UInt64(seconds * 1000))
             return lock.withLock {
                 while !connected, lock.wait(until: deadline) {}
                 return connected
+            }
+        }
+
+        /// The scan once its marker is back; nil if it is not back in time.
+        func waitComplete(seconds: Double) -> DiscoveryScan? {
+            let deadline = MonotonicInstant.now.adding(milliseconds: UInt64(seconds * 1000))
+            return lock.withLock {
+                while !scan.isComplete, lock.wait(until: deadline) {}
+                return scan.isComplete ? scan : nil
             }
         }
     }

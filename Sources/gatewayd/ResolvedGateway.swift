@@ -28,6 +28,7 @@ struct ResolvedGateway {
         var gateway = GatewayConfiguration(
             baseTopic: settings.string("mqtt.base_topic") ?? "wifi-gateway",
             discoveryEnabled: settings.bool("homeassistant.enabled") ?? true,
+            discoveryForm: settings.string("homeassistant.discovery").flatMap(DiscoveryForm.init(rawValue:)) ?? .device,
             discoveryPrefix: settings.string("homeassistant.discovery_prefix") ?? "homeassistant",
             homeAssistantStatusTopic: settings.string("homeassistant.status_topic") ?? "homeassistant/status",
             healthIntervalSeconds: settings.int("health.interval_s") ?? 60)

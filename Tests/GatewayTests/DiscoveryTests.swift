@@ -6,17 +6,52 @@ import Testing
 @Suite("Home Assistant discovery documents")
 struct DiscoveryTests {
     let configuration = GatewayConfiguration(baseTopic: "wg", deviceID: "pi4", discoveryPrefix: "ha", version: "9.9.9")
-    var configs: [Discovery.Config] { Discovery.configs(configuration) }
+    /// The six entities with their device and origin blocks, as the entity form publishes them.
+    var configs: [Discovery.Entity] { Discovery.entities(configuration) }
 
-    @Test("the six entities of the contract, at <prefix>/<component>/<id>/<object>/config")
+    @Test("the entity form: the six entities of the contract, at <prefix>/<component>/<id>/<object>/config")
     func sixEntities() {
+        var entityForm = configuration
+        entityForm.discoveryForm = .entity
         #expect(configs.map { "\($0.component)/\($0.object)" } == [
             "sensor/rssi", "sensor/ssid", "sensor/link_state", "sensor/ipv4_address",
             "binary_sensor/connected", "switch/push_subscription",
         ])
-        for config in configs {
-            #expect(config.topic == "ha/\(config.component)/pi4/\(config.object)/config")
+        let published = Discovery.configs(entityForm)
+        #expect(published.map(\.topic) == configs.map { "ha/\($0.component)/pi4/\($0.object)/config" })
+        #expect(published.map(\.document) == configs.map(\.document))
+    }
+
+    @Test("the device form, the default: one <prefix>/device/<id>/config with dev, o and every entity in cmps")
+    func deviceForm() throws {
+        #expect(configuration.discoveryForm == .device)
+        let published = Discovery.configs(configuration)
+        #expect(published.map(\.topic) == ["ha/device/pi4/config"])
+        let document = published[0].document
+        #expect(document["dev"]?["identifiers"] == ["gatewayd_pi4"])
+        #expect(document["o"]?["name"] == "gatewayd")
+        guard case .object(let components)? = document["cmps"] else {
+            Issue.record("no cmps object: \(document)")
+            return
         }
+        // The component keys are the entity form's object ids: with the device's object id
+        // equal to the entity topics' node id, Home Assistant sees the same discovery ids, which
+        // its migrate_discovery needs.
+        #expect(components.map(\.0) == Discovery.objects)
+        for (entity, (_, component)) in zip(configs, components) {
+            #expect(component["p"] == .string(entity.component))
+            // The same config as the entity form, without the device and origin said once above.
+            guard case .object(var members) = component, case .object(let entityMembers) = entity.document else { continue }
+            members.removeFirst()
+            #expect(JSONValue.object(members) == .object(entityMembers.filter { $0.0 != "device" && $0.0 != "origin" }))
+        }
+    }
+
+    @Test("discovery off publishes nothing")
+    func off() {
+        var off = configuration
+        off.discoveryEnabled = false
+        #expect(Discovery.configs(off).isEmpty)
     }
 
     @Test("every entity has a unique_id without the base topic, availability, one device and an origin")
@@ -65,13 +100,13 @@ struct DiscoveryTests {
         #expect(template.contains("'0.0.0.0'") && template.contains("else none"))
     }
 
-    @Test("the device carries the Wi-Fi MAC in connections once it is known")
+    @Test("the device carries the Wi-Fi MAC in connections once it is known, in both forms")
     func macConnection() {
         #expect(configs[0].document["device"]?["connections"] == nil)
-        let withMAC = Discovery.configs(configuration, mac: "02:00:5e:10:00:01")
-        for config in withMAC {
+        for config in Discovery.entities(configuration, mac: "02:00:5e:10:00:01") {
             #expect(config.document["device"]?["connections"] == [["mac", "02:00:5e:10:00:01"]])
         }
+        #expect(Discovery.configs(configuration, mac: "02:00:5e:10:00:01")[0].document["dev"]?["connections"] == [["mac", "02:00:5e:10:00:01"]])
     }
 
     @Test("the RSSI sensor is a diagnostic signal_strength measurement in dBm")
@@ -117,7 +152,8 @@ struct DiscoveryTests {
     func uniqueIDsIgnoreBaseTopic() {
         var other = configuration
         other.baseTopic = "elsewhere"
-        #expect(Discovery.configs(other).map { $0.document["unique_id"] } == configs.map { $0.document["unique_id"] })
-        #expect(Discovery.configs(other)[0].document["state_topic"] == "elsewhere/wlan/state")
+        #expect(Discovery.entities(other).map { $0.document["unique_id"] } == configs.map { $0.document["unique_id"] })
+        #expect(Discovery.entities(other)[0].document["state_topic"] == "elsewhere/wlan/state")
+        #expect(Discovery.configs(other).map(\.topic) == Discovery.configs(configuration).map(\.topic))
     }
 }

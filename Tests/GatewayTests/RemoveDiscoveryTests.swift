@@ -14,27 +14,36 @@ struct RemoveDiscoveryTests {
         return late.allMessages.filter { !$0.payload.isEmpty }
     }
 
-    @Test("clears the six retained discovery configs, and with --purge the retained state topics too", arguments: [false, true])
-    func clears(purge: Bool) throws {
+    @Test("clears the retained discovery (either form) and its record, and with --purge the retained state topics too", arguments: [
+        (form: "device", purge: false), (form: "entity", purge: false), (form: "device", purge: true),
+    ])
+    func clears(form: String, purge: Bool) throws {
         let broker = try MosquittoBroker()
         let observer = try Observer(broker: broker)
-        let gateway = try GatewayProcess(broker: broker, [], logName: "gatewayd-run.log")
-        #expect(observer.waitFor("homeassistant/switch/testdev/push_subscription/config", timeout: 10))
+        let gateway = try GatewayProcess(broker: broker, ["--discovery-form", form], logName: "gatewayd-run.log")
+        #expect(observer.waitFor("wifi-gateway/bridge/discovery", timeout: 10))
         #expect(observer.waitFor("wifi-gateway/wlan/state", timeout: 10))
         gateway.kill(SIGTERM)
         #expect(gateway.waitForExit(timeout: 3) == 0)
-        #expect(try Self.retained(broker, "homeassistant/#", name: "before").count == 6)
+        #expect(try Self.retained(broker, "homeassistant/#", name: "before").count == (form == "device" ? 1 : 6))
 
         let remover = try GatewayProcess(broker: broker, ["--remove-discovery"] + (purge ? ["--purge"] : []), logName: "gatewayd-rm.log")
         #expect(remover.waitForExit(timeout: 10) == 0, "\(remover.log)")
-        #expect(remover.log.contains(purge ? "cleared 10 retained topics" : "cleared 6 retained topics"), "\(remover.log)")
+        let cleared = (form == "device" ? 1 : 6) + 1 + (purge ? 4 : 0)
+        #expect(remover.log.contains("cleared \(cleared) retained topics"), "\(remover.log)")
         #expect(try Self.retained(broker, "homeassistant/#", name: "after").isEmpty)
         let state = try Self.retained(broker, "wifi-gateway/#", name: "state")
+        #expect(!state.contains { $0.topic == "wifi-gateway/bridge/discovery" })
         if purge {
             #expect(state.isEmpty, "\(state.map(\.topic))")
         } else {
             #expect(state.contains { $0.topic == "wifi-gateway/bridge/state" })
         }
+
+        // Nothing left: a second run says so and publishes nothing.
+        let again = try GatewayProcess(broker: broker, ["--remove-discovery"], logName: "gatewayd-rm2.log")
+        #expect(again.waitForExit(timeout: 10) == 0, "\(again.log)")
+        #expect(again.log.contains("nothing to clear"), "\(again.log)")
     }
 
     @Test("--purge without --remove-discovery is refused (status 2)")

@@ -6,8 +6,9 @@ import GatewayJSON
 import TestHarness
 import Testing
 
-/// Every discovery config, checked by Home Assistant's own MQTT discovery code (2024.3.3) in a
-/// venv that `scripts/test` (or `scripts/ha-discovery-check --setup`) prepares.
+/// Every discovery config, checked on a real Home Assistant (2025.4.4 on Python 3.13, else
+/// 2024.3.3) by `scripts/ha-discovery-check`, in the venv that `scripts/test` (or
+/// `scripts/ha-discovery-check --setup`) prepares.
 @Suite("Home Assistant accepts every discovery config", .serialized)
 struct HomeAssistantSchemaTests {
     static var checker: String {
@@ -17,11 +18,11 @@ struct HomeAssistantSchemaTests {
     }
 
     /// Runs the checker on JSON Lines; its exit status and output.
-    func check(_ lines: [String], prefix: String = "homeassistant") throws -> (status: Int32, output: String) {
+    func check(_ lines: [String], prefix: String = "homeassistant", strict: Bool = false) throws -> (status: Int32, output: String) {
         let broker = try MosquittoBroker(start: false)  // only for its scratch directory
         let input = try broker.writeFile("configs.jsonl", contents: lines.joined(separator: "\n") + "\n")
         let output = broker.directory + "/check.out"
-        let pid = try MosquittoBroker.spawn([Self.checker, "--prefix", prefix, input], output: output)
+        let pid = try MosquittoBroker.spawn([Self.checker, "--prefix", prefix] + (strict ? ["--strict"] : []) + [input], output: output)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
         let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
@@ -34,12 +35,29 @@ struct HomeAssistantSchemaTests {
         }
     }
 
-    @Test("the six configs, with default and unusual names", arguments: [
+    static let names = [
         GatewayConfiguration(deviceID: "pi4"),
         GatewayConfiguration(baseTopic: "home/wifi gw/ü", deviceID: "a-b_c9", discoveryPrefix: "ha"),
-    ])
+    ]
+
+    @Test("the entity form: six configs, each an entity, with default and unusual names", arguments: names)
+    func acceptedEntityForm(_ configuration: GatewayConfiguration) throws {
+        var configuration = configuration
+        configuration.discoveryForm = .entity
+        try accepted(configuration)
+    }
+
+    @Test("the device form: one config whose six components each make an entity, with default and unusual names",
+          .enabled(if: HomeAssistant.hasDeviceDiscovery, "Home Assistant \(HomeAssistant.installedVersion ?? "(none)") has no device-based discovery (2024.11 and later)"),
+          arguments: names)
+    func acceptedDeviceForm(_ configuration: GatewayConfiguration) throws {
+        #expect(configuration.discoveryForm == .device)
+        try accepted(configuration)
+    }
+
     func accepted(_ configuration: GatewayConfiguration) throws {
-        let result = try check(lines(configuration), prefix: configuration.discoveryPrefix)
+        // Strict: a warning of Home Assistant's about a config fails it too.
+        let result = try check(lines(configuration), prefix: configuration.discoveryPrefix, strict: true)
         #expect(result.status != 2, "the checker is not set up: run scripts/test or scripts/ha-discovery-check --setup\n\(result.output)")
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.split(separator: "\n").filter { $0.hasPrefix("ok ") }.count == 6, "\(result.output)")
@@ -47,7 +65,7 @@ struct HomeAssistantSchemaTests {
 
     @Test("the checker refuses a broken config, so the check above can fail")
     func brokenIsRefused() throws {
-        var broken = Discovery.configs(GatewayConfiguration(deviceID: "pi4"))[0].document
+        var broken = Discovery.entities(GatewayConfiguration(deviceID: "pi4"))[0].document
         if case .object(let members) = broken {
             broken = .object(members.filter { $0.0 != "state_topic" })
         }

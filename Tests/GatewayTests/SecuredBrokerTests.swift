@@ -228,8 +228,11 @@ struct SecuredBrokerTests {
         #expect(homeAssistant.payloads(bridgeState).first == #"{"state":"online"}"#)
         #expect(homeAssistant.waitFor(wlanState, count: 3))
         #expect(homeAssistant.documents(wlanState).allSatisfy { $0["link_state"]?.stringValue != nil })
-        // The ACL lets gatewayd publish its retained discovery configs under homeassistant/+/+/+/config.
-        #expect(homeAssistant.waitFor("homeassistant/switch/testdev/push_subscription/config"))
+        // The ACL lets gatewayd publish its retained discovery config and read back what the
+        // broker keeps of it (the scan ends with its marker, not its time-out).
+        #expect(homeAssistant.waitFor("homeassistant/device/testdev/config"))
+        #expect(homeAssistant.waitFor("wifi-gateway/bridge/discovery"))
+        #expect(!gateway.log.contains("did not give back"), "\(gateway.log.suffix(2000))")
         #expect(gateway.log.contains("MQTT: connected to 127.0.0.1:\(secured.tlsPort)"), "\(gateway.log.suffix(2000))")
         #expect(secured.broker.logTail(maxBytes: 100_000).contains("u'gatewayd')"))
     }

@@ -59,6 +59,10 @@ public final class GatewayServer: @unchecked Sendable {
     /// The discovery topics published on this broker in this run: what a reload that moves
     /// them must clear, beyond what the broker's record says.
     private var publishedDiscovery: Set<String> = []
+    /// The old base topic's `bridge/state` after a reload moved the base: cleared again once the
+    /// new connection is up, because the broker may publish the old connection's last will there
+    /// when the new one (same client id) takes its session over.
+    private var movedBridgeState: String?
     /// How long a scan waits for the broker to give back its retained discovery.
     static let scanTimeoutMilliseconds: UInt64 = 3000
 
@@ -241,6 +245,7 @@ public final class GatewayServer: @unchecked Sendable {
         // Discovery waits for what the broker keeps of it (once per broker and configuration);
         // the state goes out at once.
         if needsDiscoveryScan { startScan() }
+        if let moved = movedBridgeState.take() { publish(moved, [UInt8](), retain: true) }
         // Once per (re)connect: what a consumer needs, and nothing stale from while we were away.
         republishAll()
         publishHealth()
@@ -263,11 +268,7 @@ public final class GatewayServer: @unchecked Sendable {
         state.mqttConnected = false
         state.mqttLastError = reason
         // A scan cut short starts again on the next connection.
-        if let scan {
-            self.scan = nil
-            scanAlarm.take()?.cancel()
-            for filter in scan.filters { mqtt.unsubscribe(filter) }
-        }
+        abandonScan()
     }
 
     private func mqttMessage(_ message: InboundMQTTMessage) {
@@ -333,6 +334,15 @@ public final class GatewayServer: @unchecked Sendable {
             message: ScalarMessage(id: GatewayOpcode.discoveryScanTimeout.rawValue, scans))
     }
 
+    /// Ends a scan without acting on it (the connection dropped, or a reload changed what to
+    /// look for); `needsDiscoveryScan` stays set, so the next one starts over.
+    private func abandonScan() {
+        guard let scan else { return }
+        self.scan = nil
+        scanAlarm.take()?.cancel()
+        for filter in scan.filters { mqtt.unsubscribe(filter) }
+    }
+
     /// Brings the broker's discovery in line with the configuration (`DiscoveryPlan`): marks
     /// what moves to the other form for Home Assistant's migration, clears what is stale,
     /// publishes the current configs and the record.
@@ -351,11 +361,11 @@ public final class GatewayServer: @unchecked Sendable {
         let known = finished.recordedElsewhere.union(publishedDiscovery.subtracting(finished.candidates))
         let plan = DiscoveryPlan.make(config, mac: knownMAC, found: finished.found, known: known, recordPresent: finished.recordPresent)
         for topic in plan.migrate { publish(topic, DiscoveryPlan.migrationMark, retain: true) }
-        for topic in plan.clear { publish(topic, [], retain: true) }
+        for topic in plan.clear { publish(topic, [UInt8](), retain: true) }
         discoveryMAC = knownMAC
         for discovery in plan.publish { publish(discovery.topic, discovery.document, retain: true) }
         if let record = plan.record { publish(topics.discoveryRecord, record.document, retain: true) }
-        if plan.clearRecord { publish(topics.discoveryRecord, [], retain: true) }
+        if plan.clearRecord { publish(topics.discoveryRecord, [UInt8](), retain: true) }
         publishedDiscovery = Set(plan.publish.map(\.topic))
         if !plan.migrate.isEmpty {
             logger.notice(
@@ -564,18 +574,22 @@ public final class GatewayServer: @unchecked Sendable {
         }
         if reconnect {
             let oldServer = mqtt.configuration.serverURL
-            if baseMoved, state.mqttConnected {
-                // The state moved: what stays retained under the old base would read as a
-                // second gateway, for ever. Cleared before the clean disconnect (no last will).
-                for topic in oldTopics.retainedState + [oldTopics.discoveryRecord] { publish(topic, [], retain: true) }
-                logger.notice("Reload: the base topic moved from \(old.baseTopic) to \(new.baseTopic); the retained state under \(old.baseTopic)/ is cleared")
+            abandonScan()
+            // The old connection's goodbye, acknowledged before it ends (so the broker has
+            // handled everything before it): `offline`, as at shutdown; or, when the state moved,
+            // the old base's retained state cleared, since it would read as a second gateway.
+            var goodbye = Self.will(for: old)
+            if baseMoved {
+                if state.mqttConnected {
+                    for topic in oldTopics.retainedState + [oldTopics.discoveryRecord] where topic != oldTopics.bridgeState {
+                        publish(topic, [UInt8](), retain: true)
+                    }
+                    logger.notice("Reload: the base topic moved from \(old.baseTopic) to \(new.baseTopic); the retained state under \(old.baseTopic)/ is cleared")
+                }
+                goodbye = MQTTMessage(topic: oldTopics.bridgeState, payload: [], qos: 1, retain: true)
+                movedBridgeState = oldTopics.bridgeState
             }
-            if let scan {
-                self.scan = nil
-                scanAlarm.take()?.cancel()
-                for filter in scan.filters { mqtt.unsubscribe(filter) }
-            }
-            mqtt.stop(finalMessage: baseMoved ? nil : Self.will(for: old), timeout: 1.0)
+            mqtt.stop(finalMessage: goodbye, timeout: 1.0)
             state.mqttConnected = false
             state.mqttSince = .now
             do {
@@ -598,10 +612,7 @@ public final class GatewayServer: @unchecked Sendable {
             if new.discoveryEnabled { mqtt.subscribe(topics.homeAssistantStatus, qos: 1) }
         }
         if discoveryMoved {
-            if let scan {
-                self.scan = nil
-                for filter in scan.filters { mqtt.unsubscribe(filter) }
-            }
+            abandonScan()
             needsDiscoveryScan = true
             if state.mqttConnected { startScan() }
             logger.notice("Reload: moving the discovery on the broker to the new settings")

@@ -116,9 +116,9 @@ public struct GatewaySettings: Sendable {
     /// The entry for `path`, if it has a value.
     public func entry(_ path: String) -> Entry? { storage[path] }
 
-    /// Puts `entry` in for `path`: a reload that applied one setting of a newer load keeps the
-    /// rest as they run.
-    public mutating func replace(_ path: String, with entry: Entry) { storage[path] = entry }
+    /// Puts `entry` in for `path` (nil: unset): a reload that applied some settings of a newer
+    /// load keeps the rest as they run.
+    public mutating func replace(_ path: String, with entry: Entry?) { storage[path] = entry }
 
     /// The value at `path` as text, if set.
     public func string(_ path: String) -> String? {

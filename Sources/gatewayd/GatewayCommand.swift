@@ -193,7 +193,7 @@ struct GatewayCommand: ParsableCommand {
         LoggingSystem.bootstrap { SharedLevelLogHandler(label: $0) }
         let logger = Logger(label: "gatewayd")
         if let file { logger.info("Configuration from \(file)") }
-        let running = RunningSettings(resolved.settings)
+        let running = RunningSettings(resolved)
         lifecycle.onReload { [flagLayer] in
             Self.reload(file: file, flags: flagLayer, running: running, logger: logger)
         }
@@ -218,6 +218,7 @@ struct GatewayCommand: ParsableCommand {
         }
         let mqtt = try MQTTClient(configuration: resolved.mqtt, logger: Logger(label: "mqtt"))
         let gateway = try GatewayServer(process: process, configuration: resolved.gateway, mqtt: mqtt, logger: logger)
+        running.gateway.withLock { $0 = gateway }
         let control: ControlSocketServer
         do {
             control = try ControlSocketServer(path: resolved.controlSocket.path, gateway: gateway, logger: Logger(label: "control"))
@@ -252,46 +253,66 @@ struct GatewayCommand: ParsableCommand {
     }
 
     /// SIGHUP: reads the file and the environment again, with the same flags, and reports every
-    /// problem as at start. An invalid configuration keeps the running one; a valid one has its
-    /// log level applied at once. Every other changed setting is named as needing a restart:
-    /// applying MQTT, topic and discovery changes live is not done yet.
+    /// problem as at start. An invalid configuration keeps the running one. A valid one is
+    /// applied: the log level at once, the MQTT, topic, discovery and health settings by the
+    /// gateway's main loop (`GatewayServer.reconfigure`). What only a restart can change (the
+    /// Wi-Fi source, the control socket) is named as waiting for one.
     static func reload(
         file: String?, flags: [String: (value: String, flag: String)], running: RunningSettings, logger: Logger
     ) {
         let environment = ControlSocketPath.processEnvironment()
-        let fresh: GatewaySettings
+        let fresh: ResolvedGateway
         do {
             let (settings, warnings) = try file.map { try IsolatedSettings.load(file: $0, environment: environment, flags: flags) }
                 ?? { let settings = try GatewaySettings.load(file: nil, environment: environment, flags: flags); return (settings, settings.warnings) }()
-            _ = try ResolvedGateway(settings)
+            fresh = try ResolvedGateway(settings)
             for warning in warnings { logger.warning("Reload: \(warning)") }
-            fresh = settings
         } catch {
             logger.error("Reload refused, the running configuration stays:\n\(error)")
             return
         }
-        let old = running.value.withLock { $0 }
-        let changed = SettingKey.all.filter { fresh.entry($0.path)?.value != old.entry($0.path)?.value }
-        guard !changed.isEmpty else {
+        let (old, oldMQTT, gateway) = running.snapshot
+        let changed = SettingKey.all.map(\.path).filter { fresh.settings.entry($0)?.value != old.entry($0)?.value }
+        // A password file read again may hold another password under the same path.
+        let mqttChanged = fresh.mqtt != oldMQTT
+        guard !changed.isEmpty || mqttChanged else {
             logger.notice("Reload: \(file ?? "the environment") read again; nothing changed")
             return
         }
         var applied: [String] = []
-        if changed.contains(where: { $0.path == "log.level" }),
-           let level = fresh.string("log.level").flatMap(Logger.Level.init(rawValue:)) {
-            SharedLevelLogHandler.level.withLock { $0 = level }
-            applied.append("log.level (now \(level))")
+        var later: [String] = []
+        for path in changed {
+            if path == "log.level" {
+                SharedLevelLogHandler.level.withLock { $0 = fresh.logLevel }
+                applied.append("log.level (now \(fresh.logLevel))")
+            } else if Self.restartOnly(path) || gateway == nil {
+                later.append(path)
+            } else {
+                applied.append(path)
+            }
         }
-        let later = changed.map(\.path).filter { $0 != "log.level" }
-        running.value.withLock { current in
+        if mqttChanged, changed.allSatisfy({ !$0.hasPrefix("mqtt.") && $0 != "device_id" }), gateway != nil {
+            applied.append("mqtt.password_file (its contents)")
+        }
+        if let gateway, applied.contains(where: { !$0.hasPrefix("log.level") }) {
+            gateway.reconfigure(fresh.gateway, mqtt: fresh.mqtt)
+        }
+        running.update { settings, mqtt in
             // Only what was applied becomes the running configuration; the rest still differs
             // next time, and is named again.
-            if !applied.isEmpty, let entry = fresh.entry("log.level") { current.replace("log.level", with: entry) }
+            for path in changed where !later.contains(path) { settings.replace(path, with: fresh.settings.entry(path)) }
+            if gateway != nil { mqtt = fresh.mqtt }
         }
         var parts: [String] = []
         if !applied.isEmpty { parts.append("applied " + applied.joined(separator: ", ")) }
         if !later.isEmpty { parts.append("not applied until gatewayd restarts: " + later.joined(separator: ", ")) }
         logger.notice("Reload: \(parts.joined(separator: "; "))")
+    }
+
+    /// Settings that only a restart applies: the Wi-Fi source (the net server's, in its own
+    /// process in hosted mode) and the control socket gatewayctl already knows.
+    static func restartOnly(_ path: String) -> Bool {
+        path.hasPrefix("source.") || path == "control.socket"
     }
 
     /// `--remove-discovery [--purge]`: connects as a client of its own (so a running gatewayd
@@ -388,10 +409,22 @@ struct GatewayCommand: ParsableCommand {
         }
     }
 
-    /// The settings gatewayd runs with, as reloads change them.
+    /// The settings gatewayd runs with, as reloads change them, and the gateway that applies
+    /// them once it exists.
     final class RunningSettings: Sendable {
-        let value: Mutex<GatewaySettings>
-        init(_ settings: GatewaySettings) { value = Mutex(settings) }
+        private let value: Mutex<(settings: GatewaySettings, mqtt: MQTTConfiguration)>
+        let gateway = Mutex<GatewayServer?>(nil)
+
+        init(_ resolved: ResolvedGateway) { value = Mutex((resolved.settings, resolved.mqtt)) }
+
+        var snapshot: (GatewaySettings, MQTTConfiguration, GatewayServer?) {
+            let (settings, mqtt) = value.withLock { ($0.settings, $0.mqtt) }
+            return (settings, mqtt, gateway.withLock { $0 })
+        }
+
+        func update(_ body: (inout GatewaySettings, inout MQTTConfiguration) -> Void) {
+            value.withLock { body(&$0.settings, &$0.mqtt) }
+        }
     }
 
     static func complain(_ text: String) {

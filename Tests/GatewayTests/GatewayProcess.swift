@@ -28,11 +28,13 @@ final class GatewayProcess: @unchecked Sendable {
         return directory + "/" + name
     }
 
-    /// Starts gatewayd on `broker` (`server`, default `mqtt://127.0.0.1:<broker.port>`).
+    /// Starts gatewayd on `broker` (`server`, default `mqtt://127.0.0.1:<broker.port>`; an
+    /// empty `server` passes no `--mqtt-server`, for a test whose file names the broker) as
+    /// device `deviceID` (nil passes no `--device-id`).
     init(
         broker: MosquittoBroker, _ arguments: [String], server: String? = nil, logName: String = "gatewayd.log",
         controlSocket: String? = nil, socketFromEnvironment: Bool = false, environment: [String: String] = [:],
-        logLevel: String? = "trace"
+        logLevel: String? = "trace", deviceID: String? = "testdev"
     ) throws {
         logPath = broker.directory + "/" + logName
         self.controlSocket = controlSocket ?? broker.directory + "/run/gatewayd.sock"
@@ -41,8 +43,8 @@ final class GatewayProcess: @unchecked Sendable {
             throw MosquittoBroker.Failure(description: "gatewayd not built at \(executable); run `swift build` first")
         }
         child = ChildProcess(pid: try MosquittoBroker.spawn(
-            [executable, "--mqtt-server", server ?? "mqtt://127.0.0.1:\(broker.port)", "--device-id", "testdev",
-            ] + (logLevel.map { ["--log-level", $0] } ?? []) + (socketFromEnvironment ? [] : ["--control-socket", self.controlSocket]) + arguments,
+            [executable] + (server == "" ? [] : ["--mqtt-server", server ?? "mqtt://127.0.0.1:\(broker.port)"])
+                + (deviceID.map { ["--device-id", $0] } ?? []) + (logLevel.map { ["--log-level", $0] } ?? []) + (socketFromEnvironment ? [] : ["--control-socket", self.controlSocket]) + arguments,
             output: logPath,
             environment: socketFromEnvironment || !environment.isEmpty
                 ? ControlSocketPath.processEnvironment()

@@ -28,6 +28,9 @@ Commands:
         Exit 0 all accepted, 1 some rejected, 2 usage or setup error.
   self-test
         run `check` on built-in good and bad configs; exit 0 when each comes out as expected.
+  requirements
+        the Python packages the integrations it sets up need, one per line, as their manifests
+        name them (for the venv; Home Assistant's own requirements cover only its core).
 """
 
 from __future__ import annotations
@@ -317,6 +320,32 @@ def load_handle(directory: str) -> dict[str, Any]:
             return json.load(f)
     except (OSError, ValueError) as err:
         raise UsageError(f"no running Home Assistant in {directory} ({err}); start one with `serve`") from err
+
+
+def integration_requirements() -> list[str]:
+    """What the integrations Home Assistant sets up here need, with their dependencies: those it
+    always loads (its bootstrap's lists; when one fails it starts in recovery mode) and the ones
+    the tests use (MQTT, the recorder and history, the HTTP and WebSocket APIs, onboarding)."""
+    import pathlib
+
+    import homeassistant
+    from homeassistant import bootstrap
+
+    components = pathlib.Path(homeassistant.__file__).parent / "components"
+    todo = set(getattr(bootstrap, "DEFAULT_INTEGRATIONS", set())) | set(getattr(bootstrap, "CORE_INTEGRATIONS", set()))
+    todo |= {"mqtt", "recorder", "history", "http", "api", "websocket_api", "onboarding", "auth", "config", "frontend"}
+    seen: set[str] = set()
+    requirements: set[str] = set()
+    while todo:
+        name = todo.pop()
+        manifest = components / name / "manifest.json"
+        if name in seen or not manifest.exists():
+            continue
+        seen.add(name)
+        data = json.loads(manifest.read_text())
+        requirements.update(data.get("requirements", []))
+        todo.update(data.get("dependencies", []) + data.get("after_dependencies", []))
+    return sorted(requirements)
 
 
 # --------------------------------------------------------------------------
@@ -670,11 +699,15 @@ def main() -> int:
     p = sub.add_parser("self-test")
     p.add_argument("--prefix", default="homeassistant")
     p = sub.add_parser("version")
+    p = sub.add_parser("requirements")
     args = parser.parse_args()
 
     try:
         if args.command == "version":
             print(ha_version())
+            return 0
+        if args.command == "requirements":
+            print("\n".join(integration_requirements()))
             return 0
         if args.command == "serve":
             return serve(args.dir, args.broker_port, args.prefix)

@@ -175,9 +175,9 @@ struct GatewayIntegrationTests {
         let watcher = try Observer(broker: broker)
         let gateway = try GatewayProcess(broker: broker, ["--sim-interval-ms", "500"])
         defer { gateway.kill(SIGTERM) }
-        let configTopic = "homeassistant/switch/testdev/push_subscription/config"
+        let configTopic = "homeassistant/device/testdev/config"
         #expect(watcher.waitFor(configTopic))
-        let config = try #require(watcher.documents(configTopic).last)
+        let config = try #require(watcher.documents(configTopic).last?["cmps"]?["push_subscription"])
         let command = try #require(config["command_topic"]?.stringValue)
         let state = try #require(config["state_topic"]?.stringValue)
         let on = try #require(config["payload_on"]?.stringValue)
@@ -197,27 +197,29 @@ struct GatewayIntegrationTests {
         #expect(watcher.documents(state).last?["state"] == stateOn)
     }
 
-    @Test("discovery is published for six entities and again when Home Assistant comes online")
-    func discoveryOnBirth() throws {
+    @Test("discovery is published for six entities, in either form, and again when Home Assistant comes online",
+          arguments: DiscoveryForm.allCases)
+    func discoveryOnBirth(form: DiscoveryForm) throws {
         let broker = try MosquittoBroker()
         let watcher = try Observer(broker: broker, subscribeTo: "homeassistant/#")
-        let gateway = try GatewayProcess(broker: broker, ["--sim-interval-ms", "1000"])
+        let gateway = try GatewayProcess(broker: broker, ["--sim-interval-ms", "1000", "--discovery-form", form.rawValue])
         defer { gateway.kill(SIGTERM) }
+        let expected = Set(form == .device ? ["homeassistant/device/testdev/config"] : Discovery.objects.enumerated().map { index, object in
+            "homeassistant/\(index == 4 ? "binary_sensor" : index == 5 ? "switch" : "sensor")/testdev/\(object)/config"
+        })
         let configs = { watcher.allMessages.filter { $0.topic.hasSuffix("/config") } }
         let configCount = { (snapshot: EventRecorder.Snapshot) in snapshot.messages.filter { $0.topic.hasSuffix("/config") }.count }
-        #expect(watcher.recorder.wait(timeout: 10) { configCount($0) >= 6 })
-        #expect(Set(configs().map(\.topic)) == Set(Discovery.objects.enumerated().map { index, object in
-            "homeassistant/\(index == 4 ? "binary_sensor" : index == 5 ? "switch" : "sensor")/testdev/\(object)/config"
-        }))
+        #expect(watcher.recorder.wait(timeout: 10) { configCount($0) >= expected.count })
+        #expect(Set(configs().map(\.topic)) == expected)
         pause(0.3)
-        #expect(configs().count == 6)
+        #expect(configs().count == expected.count)
 
         try watcher.publish("homeassistant/status", "online")
-        #expect(watcher.recorder.wait(timeout: 5) { configCount($0) >= 12 })
+        #expect(watcher.recorder.wait(timeout: 5) { configCount($0) >= 2 * expected.count })
         // Home Assistant going offline asks for nothing.
         try watcher.publish("homeassistant/status", "offline")
         pause(0.5)
-        #expect(configs().count == 12)
+        #expect(configs().count == 2 * expected.count)
     }
 
     @Test("with discovery switched off, nothing goes to homeassistant/")

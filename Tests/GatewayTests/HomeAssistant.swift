@@ -13,7 +13,11 @@ final class HomeAssistant: @unchecked Sendable {
     static let root: String = {
         #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/")
     }()
-    static var python: String { root + "/.build-ha/venv/bin/python" }
+    /// The venv's interpreter: `HA_VENV` as for `scripts/ha-discovery-check`, else `.build-ha/venv`.
+    static var python: String {
+        let venv = getenv("HA_VENV").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? root + "/.build-ha/venv"
+        return venv + "/bin/python"
+    }
     static var script: String { root + "/scripts/ha_live.py" }
 
     /// The version in the venv (without starting anything), or nil when there is no venv.

@@ -54,7 +54,6 @@ public final class GatewayServer: @unchecked Sendable {
     /// on the first connection, on a new broker, and after a reload that moved it.
     private var needsDiscoveryScan = true
     private var scan: DiscoveryScan?
-    private var scanAlarm: OneShotAlarm?
     private var scans: UInt = 0
     /// The discovery topics published on this broker in this run: what a reload that moves
     /// them must clear, beyond what the broker's record says.
@@ -133,7 +132,6 @@ public final class GatewayServer: @unchecked Sendable {
             if queue.isFinished { break }
         }
         ticker?.stop()
-        scanAlarm.take()?.cancel()
         wifi.stop()
         mqtt.stop(finalMessage: Self.will(for: config), timeout: 1.0)
         try? process.destroyServer(sid)
@@ -323,15 +321,12 @@ public final class GatewayServer: @unchecked Sendable {
     /// Subscribes to where this gateway's discovery may be and sends itself the scan's marker;
     /// `finishScan` follows when the marker is back, or after `scanTimeoutMilliseconds`.
     private func startScan() {
-        scanAlarm.take()?.cancel()
         scans += 1
         let scan = DiscoveryScan(config, token: "\(process.pid)-\(scans)-\(UInt32.random(in: 0...UInt32.max))")
         self.scan = scan
         for filter in scan.filters { mqtt.subscribe(filter, qos: 1) }
         _ = try? mqtt.publish(MQTTMessage(topic: scan.markerTopic, payload: scan.marker, qos: 1, retain: false))
-        scanAlarm = try? OneShotAlarm(
-            process: process, mainCID: cid, milliseconds: Self.scanTimeoutMilliseconds,
-            message: ScalarMessage(id: GatewayOpcode.discoveryScanTimeout.rawValue, scans))
+        ticker?.setAlarm(milliseconds: Self.scanTimeoutMilliseconds, ScalarMessage(id: GatewayOpcode.discoveryScanTimeout.rawValue, scans))
     }
 
     /// Ends a scan without acting on it (the connection dropped, or a reload changed what to
@@ -339,7 +334,7 @@ public final class GatewayServer: @unchecked Sendable {
     private func abandonScan() {
         guard let scan else { return }
         self.scan = nil
-        scanAlarm.take()?.cancel()
+        ticker?.cancelAlarm()
         for filter in scan.filters { mqtt.unsubscribe(filter) }
     }
 
@@ -348,7 +343,7 @@ public final class GatewayServer: @unchecked Sendable {
     /// publishes the current configs and the record.
     private func finishScan(_ finished: DiscoveryScan, timedOut: Bool) {
         scan = nil
-        scanAlarm.take()?.cancel()
+        ticker?.cancelAlarm()
         for filter in finished.filters { mqtt.unsubscribe(filter) }
         if timedOut {
             logger.warning(
@@ -569,8 +564,7 @@ public final class GatewayServer: @unchecked Sendable {
         configurationLock.withLock { $0 = new }
 
         if new.healthIntervalSeconds != old.healthIntervalSeconds {
-            ticker?.stop()
-            ticker = try? HealthTicker(process: process, mainCID: cid, intervalSeconds: new.healthIntervalSeconds)
+            ticker?.setInterval(seconds: new.healthIntervalSeconds)
         }
         if reconnect {
             let oldServer = mqtt.configuration.serverURL

@@ -1,28 +1,69 @@
 import XousIPC
 
-/// Sends the main server a `healthTick` every interval. Its thread sleeps in a timed wait, so
-/// it wakes exactly once per interval and never otherwise.
+/// The main server's clock: a `healthTick` every interval, and at most one alarm (a scalar sent
+/// once at a deadline, the bound on a discovery scan). Its one thread sleeps in a timed wait
+/// until the earlier of the two, so it wakes only when one is due.
 final class HealthTicker: @unchecked Sendable {
     private let lock = ConditionLock()
     private var stopping = false
+    private var interval: UInt64
+    private var next: MonotonicInstant
+    private var alarm: (at: MonotonicInstant, message: ScalarMessage)?
     private var thread: XousThread?
 
     init(process: XousProcess, mainCID: CID, intervalSeconds: Int) throws {
-        let interval = UInt64(max(1, intervalSeconds)) * 1000
+        interval = UInt64(max(1, intervalSeconds)) * 1000
+        next = MonotonicInstant.now.adding(milliseconds: interval)
         thread = try XousThread(name: "gw-health", stackSize: 128 * 1024) { [self] in
-            var next = MonotonicInstant.now.adding(milliseconds: interval)
             while true {
-                let stop = lock.withLock { () -> Bool in
-                    while !stopping, lock.wait(until: next) {}
-                    return stopping
+                enum Due { case stop, tick, alarm(ScalarMessage) }
+                let due = lock.withLock { () -> Due in
+                    while true {
+                        if stopping { return .stop }
+                        let now = MonotonicInstant.now
+                        if let alarm, alarm.at <= now {
+                            self.alarm = nil
+                            return .alarm(alarm.message)
+                        }
+                        if next <= now {
+                            next = next.adding(milliseconds: interval)
+                            if next < now { next = now.adding(milliseconds: interval) }
+                            return .tick
+                        }
+                        let wake = alarm.map { $0.at < next ? $0.at : next } ?? next
+                        _ = lock.wait(until: wake)
+                    }
                 }
-                if stop { return }
-                _ = try? process.send(mainCID, .scalar(ScalarMessage(id: GatewayOpcode.healthTick.rawValue)))
-                next = next.adding(milliseconds: interval)
-                let now = MonotonicInstant.now
-                if next < now { next = now.adding(milliseconds: interval) }
+                switch due {
+                case .stop: return
+                case .tick: _ = try? process.send(mainCID, .scalar(ScalarMessage(id: GatewayOpcode.healthTick.rawValue)))
+                case .alarm(let message): _ = try? process.send(mainCID, .scalar(message))
+                }
             }
         }
+    }
+
+    /// From now on one tick every `seconds`, the next one a whole interval from now.
+    func setInterval(seconds: Int) {
+        lock.withLock {
+            interval = UInt64(max(1, seconds)) * 1000
+            next = MonotonicInstant.now.adding(milliseconds: interval)
+            lock.broadcast()
+        }
+    }
+
+    /// Sends `message` once, `milliseconds` from now, unless `cancelAlarm` comes first; replaces
+    /// an alarm that is pending.
+    func setAlarm(milliseconds: UInt64, _ message: ScalarMessage) {
+        lock.withLock {
+            alarm = (MonotonicInstant.now.adding(milliseconds: milliseconds), message)
+            lock.broadcast()
+        }
+    }
+
+    /// Drops the pending alarm, if any; it does not wake the thread (the wait just runs longer).
+    func cancelAlarm() {
+        lock.withLock { alarm = nil }
     }
 
     func stop() {

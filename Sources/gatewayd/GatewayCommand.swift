@@ -148,6 +148,8 @@ struct GatewayCommand: ParsableCommand {
     /// Blocks SIGTERM and SIGINT before the command line is even parsed, so that from the first
     /// line of gatewayd's own code a signal is taken by `Signals`, not by its default action.
     static func main() {
+        // gatewayd run as its own settings reader (IsolatedSettings) answers and exits here.
+        IsolatedSettings.serveReaderIfAsked()
         // Already blocked by CEarlySignals' constructor; this keeps it linked and sets the
         // dispositions a shell may have changed.
         gatewayd_early_signals_linked()

@@ -160,4 +160,19 @@ struct ReloadTests {
         gateway.kill(SIGTERM)
         #expect(gateway.waitForExit(timeout: 3) == 0)
     }
+
+    @Test("reloads while every thread is busy: each one is answered, and SIGTERM still ends gatewayd (the file is read by a fresh helper process, never a fork of a multithreaded one)")
+    func reloadsUnderLoad() throws {
+        let broker = try MosquittoBroker()
+        let (config, _, gateway) = try Self.started(broker, "source:\n  interval_ms: 2\n", log: "busy.log")
+        for round in 1...40 {
+            try MosquittoBroker.writeFile(config, contents: "source:\n  interval_ms: 2\nlog:\n  level: \(round % 2 == 0 ? "info" : "notice")\n")
+            gateway.kill(SIGHUP)
+            let answered = eventually(timeout: 5) { gateway.log.components(separatedBy: "Reload: ").count - 1 >= round }
+            #expect(answered, "reload \(round) was not answered")
+            if !answered { break }
+        }
+        gateway.kill(SIGTERM)
+        #expect(gateway.waitForExit(timeout: 3) == 0)
+    }
 }

@@ -29,6 +29,28 @@ struct SignalTimingTests {
         }
     }
 
+    @Test("1,200 starts cut short while the file is read leave no process behind (the file is read by a fresh helper, not a fork that can inherit a held lock)")
+    func noProcessLeftBehind() throws {
+        let broker = try MosquittoBroker()
+        // A path of this test's own, so that what still runs with it is this test's.
+        let config = try broker.writeFile("left-behind.yaml", contents: "log:\n  level: info\n")
+        // Four at a time: the race needs the signal thread descheduled at the wrong instant,
+        // which a busy machine makes likelier.
+        for round in 0..<300 {
+            let gateways = try (0..<4).map { _ in
+                try GatewayProcess(broker: broker, ["--config", config], logName: "cut-short.log", logLevel: nil)
+            }
+            usleep(UInt32(round % 9) * 1000)
+            for gateway in gateways { gateway.kill(SIGTERM) }
+            for gateway in gateways { #expect(gateway.waitForExit(timeout: 2.5) != nil, "round \(round)") }
+        }
+        // A forked child that inherited a lock another thread held waits on it for ever, with
+        // the parent's command line.
+        let left = { directoryEntries("/proc").filter { $0.allSatisfy(\.isNumber) && readTextFile("/proc/\($0)/cmdline").contains(config) } }
+        #expect(eventually(timeout: 3) { left().isEmpty }, "still running: \(left())")
+        for pid in left() { _ = Glibc.kill(pid_t(pid)!, SIGKILL) }
+    }
+
     @Test("SIGTERM while gatewayd waits for a net server that never comes (hosted, no netserverd) ends it within 2 s")
     func whileWaitingForTheNetServer() throws {
         let hold = ProcessWide.hold()

@@ -1,10 +1,101 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-let strict: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("InternalImportsByDefault"),
+// The package in four parts: what ships (Sources/), the tests and their support (Tests/), the
+// fuzz targets (Fuzz/), and the benchmark and the demo (Benchmarks/, Examples/). The strict
+// settings are applied to every Swift target at the end.
+
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
+let propertyBased: Target.Dependency = .product(name: "PropertyBased", package: "swift-property-based")
+
+// MARK: What ships
+
+let shipped: [Target] = [
+    // The Xous model: kernel, processes, messages, the name server, hosted mode, the rkyv codec.
+    .target(name: "XousIPC"),
+    // The net server, its Wi-Fi state subscription protocol, the bouncer and the Wi-Fi sources.
+    .target(name: "NetServer", dependencies: ["XousIPC", logging]),
+    // The Linux Wi-Fi source: sysfs, procfs, rtnetlink and nl80211.
+    .target(name: "LinuxWifi", dependencies: ["NetServer", "XousIPC", logging]),
+    .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+    // A small Swift face over libmosquitto.
+    .target(name: "MQTT", dependencies: ["CMosquitto", "XousIPC", logging]),
+    .target(name: "GatewayJSON"),
+    // The control socket's protocol and client: all gatewayctl needs (no libmosquitto).
+    .target(name: "GatewayControl", dependencies: ["GatewayJSON"]),
+    // gatewayd's settings: defaults, the YAML file, GATEWAY_* variables and flags, checked.
+    .target(name: "GatewayConfig", dependencies: [yams]),
+    // The gateway's main server: publishing, discovery, control, health, the control socket.
+    .target(name: "Gateway", dependencies: ["XousIPC", "NetServer", "MQTT", "GatewayJSON", "GatewayControl", logging]),
+    // Blocks gatewayd's signals in a constructor, before Swift's main runs.
+    .target(name: "CEarlySignals"),
+    // The source.* settings made into a Wi-Fi source: gatewayd's embedded net server and netserverd.
+    .target(name: "WifiSourceSettings", dependencies: ["GatewayConfig", "LinuxWifi", "NetServer", logging, argumentParser]),
+    .executableTarget(
+        name: "gatewayd",
+        dependencies: [
+            "CEarlySignals", "Gateway", "GatewayConfig", "GatewayControl", "NetServer", "MQTT", "WifiSourceSettings",
+            "XousIPC", logging, argumentParser,
+        ]),
+    .executableTarget(name: "gatewayctl", dependencies: ["GatewayControl", "GatewayJSON", argumentParser]),
+    // Hosted mode: our kernel, and the name server and net server as processes of their own.
+    .executableTarget(name: "xous-kernel", dependencies: ["XousIPC", argumentParser]),
+    .executableTarget(name: "xous-names", dependencies: ["XousIPC"]),
+    .executableTarget(
+        name: "netserverd", dependencies: ["GatewayConfig", "NetServer", "WifiSourceSettings", "XousIPC", logging, argumentParser]),
 ]
+
+// MARK: Tests and their support
+
+let tests: [Target] = [
+    // A real mosquitto as a child process, for the tests and the benchmark (no Swift Testing).
+    .target(name: "BrokerProcess", path: "Tests/Support/BrokerProcess"),
+    // glibc's allocator statistics, for the leak checks of the tests and the soak.
+    .systemLibrary(name: "CMallocInfo", path: "Tests/Support/CMallocInfo"),
+    // A real mosquitto per test, an MQTT event recorder, the golden vectors, process-wide facts.
+    .target(name: "TestHarness", dependencies: ["BrokerProcess", "MQTT", "XousIPC", propertyBased], path: "Tests/Support/TestHarness"),
+    .testTarget(name: "XousIPCTests", dependencies: ["XousIPC", "TestHarness", propertyBased]),
+    .testTarget(name: "MQTTTests", dependencies: ["MQTT", "XousIPC", "TestHarness", logging]),
+    .testTarget(name: "GatewayJSONTests", dependencies: ["GatewayJSON", propertyBased]),
+    .testTarget(name: "GatewayControlTests", dependencies: ["GatewayControl", "GatewayJSON"]),
+    .testTarget(name: "LinuxWifiTests", dependencies: ["LinuxWifi", "NetServer", "XousIPC", "TestHarness", logging]),
+    .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "TestHarness", yams]),
+    .testTarget(
+        name: "GatewayTests",
+        dependencies: [
+            "CMallocInfo", "Gateway", "GatewayControl", "GatewayJSON", "MQTT", "NetServer", "XousIPC", "TestHarness", logging, yams,
+        ]),
+    .testTarget(name: "NetServerTests", dependencies: ["XousIPC", "NetServer", "TestHarness", propertyBased, logging]),
+]
+
+// MARK: Fuzz targets
+
+// scripts/fuzz builds them with -sanitize=fuzzer and -D FUZZING (libFuzzer entry points); in a
+// normal build each is a tool that replays the input files it is given. Seeds: Fuzz/Corpus.
+let fuzz: [Target] = [
+    .target(name: "CFuzzDriver", path: "Fuzz/Driver"),
+    .target(name: "FuzzSupport", dependencies: ["CFuzzDriver"], path: "Fuzz/Support"),
+    .executableTarget(name: "fuzz-ipc", dependencies: ["FuzzSupport", "NetServer", "XousIPC"], path: "Fuzz/ipc"),
+    .executableTarget(name: "fuzz-hosted", dependencies: ["FuzzSupport", "XousIPC"], path: "Fuzz/hosted"),
+    .executableTarget(name: "fuzz-control", dependencies: ["FuzzSupport", "Gateway", "GatewayControl", "GatewayJSON"], path: "Fuzz/control"),
+    .executableTarget(name: "fuzz-config", dependencies: ["FuzzSupport", "GatewayConfig"], path: "Fuzz/config"),
+]
+
+// MARK: Benchmark and demo
+
+let tools: [Target] = [
+    // End-to-end, IPC, hosted, idle and start-up figures against a real broker (BENCHMARKS.md).
+    .executableTarget(
+        name: "gateway-bench",
+        dependencies: ["BrokerProcess", "CMallocInfo", "Gateway", "MQTT", "NetServer", "XousIPC", logging],
+        path: "Benchmarks/gateway-bench"),
+    // Prints the pushes arriving through a bouncer: the IPC path alone.
+    .executableTarget(name: "xous-demo", dependencies: ["XousIPC", "NetServer", logging], path: "Examples/xous-demo"),
+]
+
+// MARK: The package
 
 let package = Package(
     name: "gatewayd",
@@ -28,190 +119,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
-    targets: [
-        .target(name: "XousIPC", swiftSettings: strict),
-        .target(
-            name: "NetServer",
-            dependencies: ["XousIPC", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict
-        ),
-        // The Linux Wi-Fi source: sysfs, procfs, rtnetlink and nl80211.
-        .target(
-            name: "LinuxWifi",
-            dependencies: ["NetServer", "XousIPC", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict
-        ),
-        // glibc's allocator statistics, for the leak checks of the tests and the soak.
-        .systemLibrary(name: "CMallocInfo"),
-        .systemLibrary(
-            name: "CMosquitto",
-            pkgConfig: "libmosquitto",
-            providers: [.apt(["libmosquitto-dev"])]
-        ),
-        .target(
-            name: "MQTT",
-            dependencies: ["CMosquitto", "XousIPC", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict
-        ),
-        .target(name: "GatewayJSON", swiftSettings: strict),
-        // The control socket's protocol and client: all gatewayctl needs (no libmosquitto).
-        .target(name: "GatewayControl", dependencies: ["GatewayJSON"], swiftSettings: strict),
-        // gatewayd's settings: defaults, the YAML file, GATEWAY_* variables and flags, checked.
-        .target(
-            name: "GatewayConfig",
-            dependencies: [.product(name: "Yams", package: "Yams")],
-            swiftSettings: strict
-        ),
-        // A real mosquitto as a child process, for tests and the benchmark (no Swift Testing).
-        .target(name: "BrokerProcess", swiftSettings: strict),
-        // Test support only (a real mosquitto per test, an event recorder); no product links it.
-        .target(
-            name: "TestHarness",
-            dependencies: ["BrokerProcess", "MQTT", "XousIPC", .product(name: "PropertyBased", package: "swift-property-based")],
-            swiftSettings: strict
-        ),
-        .target(
-            name: "Gateway",
-            dependencies: [
-                "XousIPC", "NetServer", "MQTT", "GatewayJSON", "GatewayControl",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
-        // Blocks gatewayd's signals in a constructor, before Swift's main runs.
-        .target(name: "CEarlySignals"),
-        // The source.* settings made into a Wi-Fi source: gatewayd's embedded net server and netserverd.
-        .target(
-            name: "WifiSourceSettings",
-            dependencies: [
-                "GatewayConfig", "LinuxWifi", "NetServer", .product(name: "Logging", package: "swift-log"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: strict
-        ),
-        // Hosted mode: our kernel, and the name server and net server as processes of their own.
-        .executableTarget(
-            name: "xous-kernel",
-            dependencies: ["XousIPC", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "xous-names",
-            dependencies: ["XousIPC"],
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "netserverd",
-            dependencies: [
-                "GatewayConfig", "NetServer", "WifiSourceSettings", "XousIPC",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "gatewayd",
-            dependencies: [
-                "CEarlySignals", "Gateway", "GatewayConfig", "GatewayControl", "NetServer", "MQTT", "WifiSourceSettings", "XousIPC",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "gatewayctl",
-            dependencies: [
-                "GatewayControl", "GatewayJSON",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "xous-demo",
-            dependencies: ["XousIPC", "NetServer", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict
-        ),
-        // Issue 7's measurements: end-to-end, IPC, idle and start-up figures against a real broker.
-        .executableTarget(
-            name: "gateway-bench",
-            dependencies: ["BrokerProcess", "CMallocInfo", "Gateway", "MQTT", "NetServer", "XousIPC", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict
-        ),
-        // Fuzz targets (scripts/fuzz): libFuzzer entry points built with -sanitize=fuzzer and
-        // -D FUZZING; in a normal build each is a tool that replays the input files it is given.
-        .target(name: "CFuzzDriver", path: "Sources/fuzz-driver"),
-        .target(name: "FuzzSupport", dependencies: ["CFuzzDriver"], path: "Sources/fuzz-support", swiftSettings: strict),
-        .executableTarget(
-            name: "fuzz-ipc",
-            dependencies: ["FuzzSupport", "NetServer", "XousIPC"],
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "fuzz-hosted",
-            dependencies: ["FuzzSupport", "XousIPC"],
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "fuzz-control",
-            dependencies: ["FuzzSupport", "Gateway", "GatewayControl", "GatewayJSON"],
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "fuzz-config",
-            dependencies: ["FuzzSupport", "GatewayConfig"],
-            swiftSettings: strict
-        ),
-        .testTarget(
-            name: "XousIPCTests",
-            dependencies: ["XousIPC", "TestHarness", .product(name: "PropertyBased", package: "swift-property-based")],
-            swiftSettings: strict
-        ),
-        .testTarget(
-            name: "MQTTTests",
-            dependencies: ["MQTT", "XousIPC", "TestHarness", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict
-        ),
-        .testTarget(
-            name: "GatewayJSONTests",
-            dependencies: ["GatewayJSON", .product(name: "PropertyBased", package: "swift-property-based")],
-            swiftSettings: strict
-        ),
-        .testTarget(
-            name: "GatewayControlTests",
-            dependencies: ["GatewayControl", "GatewayJSON"],
-            swiftSettings: strict
-        ),
-        .testTarget(
-            name: "LinuxWifiTests",
-            dependencies: [
-                "LinuxWifi", "NetServer", "XousIPC", "TestHarness",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
-        .testTarget(
-            name: "GatewayConfigTests",
-            dependencies: ["GatewayConfig", "TestHarness", .product(name: "Yams", package: "Yams")],
-            swiftSettings: strict
-        ),
-        .testTarget(
-            name: "GatewayTests",
-            dependencies: [
-                "CMallocInfo", "Gateway", "GatewayControl", "GatewayJSON", "MQTT", "NetServer", "XousIPC", "TestHarness",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
-            ],
-            swiftSettings: strict
-        ),
-        .testTarget(
-            name: "NetServerTests",
-            dependencies: [
-                "XousIPC", "NetServer", "TestHarness",
-                .product(name: "PropertyBased", package: "swift-property-based"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
-    ],
+    targets: shipped + tests + fuzz + tools,
     swiftLanguageModes: [.v6]
 )
+
+// Swift 6 with these on, for every Swift target (C and system-library targets take none).
+for target in package.targets where target.type != .system && !["CEarlySignals", "CFuzzDriver"].contains(target.name) {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+    ]
+}

@@ -5,12 +5,6 @@ import GatewayConfig
 import TestHarness
 import Testing
 
-/// The repository's own files, found from this source file.
-let repositoryRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)  // Tests/GatewayConfigTests/SettingsTests.swift
-    return parts.joined(separator: "/")
-}()
 
 func load(_ yaml: String?, environment: [String: String] = [:], flags: [String: (value: String, flag: String)] = [:],
           in directory: TemporaryDirectory = TemporaryDirectory()) throws(SettingsErrors) -> GatewaySettings {

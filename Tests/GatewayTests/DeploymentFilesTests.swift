@@ -206,7 +206,12 @@ struct DeploymentFilesTests {
             sources += arguments.filter { !$0.hasPrefix("--") }.dropLast()
         }
         // SwiftPM wants every target's directory, the test targets' too.
-        for needed in ["Package.swift", "Sources", "Tests", "scripts/build-release", "config/gatewayd.yaml"] {
+        // SwiftPM checks that every target's directory exists: the top folders Package.swift
+        // names in its `path:`s, besides Sources and Tests.
+        let manifest = readTextFile(repositoryRoot + "/Package.swift")
+        let targetFolders = manifest.split(separator: "path: \"").dropFirst().compactMap { $0.split(separator: "/").first.map(String.init) }
+        #expect(Set(targetFolders).isSuperset(of: ["Tests", "Fuzz", "Benchmarks", "Examples"]), "\(targetFolders)")
+        for needed in ["Package.swift", "Sources", "Tests", "scripts/build-release", "config/gatewayd.yaml"] + Set(targetFolders).sorted() {
             #expect(sources.contains(needed), "the Dockerfile does not copy \(needed)")
         }
         for source in sources {
@@ -312,9 +317,6 @@ struct DeploymentFilesTests {
 
 // MARK: - Files and paths
 
-/// The repository, found from this source file (shared by the tests that read its files).
-let repositoryRoot = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    .dropLast(3).joined(separator: "/")
 
 private func fileExists(_ path: String) -> Bool {
     var info = stat()

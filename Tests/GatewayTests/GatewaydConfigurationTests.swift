@@ -9,11 +9,7 @@ import Testing
 /// gatewayd's settings as a user gives them: the YAML file, GATEWAY_* variables and flags.
 @Suite("gatewayd configuration", .serialized)
 struct GatewaydConfigurationTests {
-    static let root: String = {
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)  // Tests/GatewayTests/GatewaydConfigurationTests.swift
-        return parts.joined(separator: "/")
-    }()
+    static let root = repositoryRoot
 
     /// Runs gatewayd to its end with `arguments` and `environment` added to this process's.
     func gatewayd(_ arguments: [String], environment: [String: String] = [:], in directory: String) throws

@@ -5,20 +5,17 @@ import GatewayJSON
 import TestHarness
 import Testing
 
-/// A real Home Assistant beside a test's broker: `scripts/ha_live.py serve` in the venv that
-/// `scripts/test` (or `scripts/ha-discovery-check --setup`) makes, read only through Home
+/// A real Home Assistant beside a test's broker: `Tests/HomeAssistant/ha_live.py serve` in the venv that
+/// `scripts/test` (or `Tests/HomeAssistant/ha-discovery-check --setup`) makes, read only through Home
 /// Assistant's public interfaces (its REST and WebSocket APIs and its log).
 final class HomeAssistant: @unchecked Sendable {
-    /// The repository root, from this file's path.
-    static let root: String = {
-        #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/")
-    }()
-    /// The venv's interpreter: `HA_VENV` as for `scripts/ha-discovery-check`, else `.build-ha/venv`.
+    static let root = repositoryRoot
+    /// The venv's interpreter: `HA_VENV` as for `Tests/HomeAssistant/ha-discovery-check`, else `.build-ha/venv`.
     static var python: String {
         let venv = getenv("HA_VENV").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? root + "/.build-ha/venv"
         return venv + "/bin/python"
     }
-    static var script: String { root + "/scripts/ha_live.py" }
+    static var script: String { root + "/Tests/HomeAssistant/ha_live.py" }
 
     /// The version in the venv (without starting anything), or nil when there is no venv.
     static let installedVersion: String? = {
@@ -45,7 +42,7 @@ final class HomeAssistant: @unchecked Sendable {
     init(broker: MosquittoBroker, prefix: String = "homeassistant") throws {
         guard access(Self.python, X_OK) == 0 else {
             throw MosquittoBroker.Failure(
-                description: "no Home Assistant venv at \(Self.python): run scripts/test, or scripts/ha-discovery-check --setup")
+                description: "no Home Assistant venv at \(Self.python): run scripts/test, or Tests/HomeAssistant/ha-discovery-check --setup")
         }
         let directory = broker.directory + "/ha"
         self.directory = directory

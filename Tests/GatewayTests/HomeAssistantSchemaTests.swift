@@ -7,15 +7,11 @@ import TestHarness
 import Testing
 
 /// Every discovery config, checked on a real Home Assistant (2025.4.4 on Python 3.13, else
-/// 2024.3.3) by `scripts/ha-discovery-check`, in the venv that `scripts/test` (or
-/// `scripts/ha-discovery-check --setup`) prepares.
+/// 2024.3.3) by `Tests/HomeAssistant/ha-discovery-check`, in the venv that `scripts/test` (or
+/// `Tests/HomeAssistant/ha-discovery-check --setup`) prepares.
 @Suite("Home Assistant accepts every discovery config", .serialized)
 struct HomeAssistantSchemaTests {
-    static var checker: String {
-        let file = #filePath
-        let root = file.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/")
-        return root + "/scripts/ha-discovery-check"
-    }
+    static let checker = repositoryRoot + "/Tests/HomeAssistant/ha-discovery-check"
 
     /// Runs the checker on JSON Lines; its exit status and output.
     func check(_ lines: [String], prefix: String = "homeassistant", strict: Bool = false) throws -> (status: Int32, output: String) {
@@ -58,7 +54,7 @@ struct HomeAssistantSchemaTests {
     func accepted(_ configuration: GatewayConfiguration) throws {
         // Strict: a warning of Home Assistant's about a config fails it too.
         let result = try check(lines(configuration), prefix: configuration.discoveryPrefix, strict: true)
-        #expect(result.status != 2, "the checker is not set up: run scripts/test or scripts/ha-discovery-check --setup\n\(result.output)")
+        #expect(result.status != 2, "the checker is not set up: run scripts/test or Tests/HomeAssistant/ha-discovery-check --setup\n\(result.output)")
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.split(separator: "\n").filter { $0.hasPrefix("ok ") }.count == 6, "\(result.output)")
     }

@@ -6,9 +6,8 @@ import MQTT
 import TestHarness
 import Testing
 
-/// The repository's `config/` directory, found from this file (Tests/GatewayTests/…).
-private let committedConfig =
-    #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/") + "/config"
+/// The repository's `config/` directory.
+private let committedConfig = repositoryRoot + "/config"
 
 /// A real mosquitto running config/mosquitto.conf, config/mosquitto.acl and (with `tls`)
 /// config/mosquitto-tls.conf as they are committed, laid out in a temporary directory as the

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import NetServer
+import TestHarness
 import Testing
 
 @Suite struct WifiScenarioParserTests {
@@ -152,8 +153,7 @@ import Testing
     }
 
     @Test func shippedScenarioFileLoads() throws {
-        let root = String(#filePath.utf8.split(separator: UInt8(ascii: "/")).dropLast(3).map { "/" + String($0)! }.joined())
-        let scenario = try WifiScenario.load(path: root + "/scenarios/roaming.scenario", defaultIntervalMs: 500)
+        let scenario = try WifiScenario.load(path: repositoryRoot + "/scenarios/roaming.scenario", defaultIntervalMs: 500)
         #expect(scenario.repeats)
         #expect(scenario.steps.first?.status.linkState == .disconnected)
         #expect(scenario.steps.contains { $0.status.ipv4.dhcp == .bound })

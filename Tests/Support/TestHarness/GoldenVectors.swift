@@ -2,10 +2,7 @@ import BrokerProcess
 
 /// Xous wire-format golden vectors (`Tests/XousGolden`): bytes made by the real Rust types.
 public enum GoldenVectors {
-    private static let folder: String = {
-        let parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        return parts.dropLast(3).joined(separator: "/") + "/Tests/XousGolden"
-    }()
+    private static let folder = repositoryRoot + "/Tests/XousGolden"
 
     /// The bytes of vector `name` (the file `name.hex`, hex with any whitespace).
     public static func bytes(_ name: String) -> [UInt8] {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A real Home Assistant beside a broker, reached only through its public interfaces.
 
-Run it with the interpreter of the venv that `scripts/ha-discovery-check --setup` makes. Home
+Run it with the interpreter of the venv that `Tests/HomeAssistant/ha-discovery-check --setup` makes. Home
 Assistant runs as its own process (`python -m homeassistant`), is onboarded through its HTTP
 API (/api/onboarding/users, /auth/token), gets its MQTT integration from the config flow a user
 clicks through (/api/config/config_entries/flow) and is read through its REST and WebSocket
@@ -27,7 +27,8 @@ Commands:
         "ok <topic>" or "REJECTED <topic>: <reason>" (Home Assistant's own log line).
         Exit 0 all accepted, 1 some rejected, 2 usage or setup error.
   self-test
-        run `check` on built-in good and bad configs; exit 0 when each comes out as expected.
+        run `check` on the good and bad configs of fixtures/self-test.jsonl; exit 0 when each
+        comes out as the fixture expects.
   requirements
         the Python packages the integrations it sets up need, one per line, as their manifests
         name them (for the venv; Home Assistant's own requirements cover only its core).
@@ -590,72 +591,24 @@ def check(records: list[tuple[str, str, Any]], prefix: str, strict: bool) -> lis
     return results
 
 
-DEVICE = {"identifiers": ["gatewayd_dev"], "name": "Wi-Fi gateway dev", "manufacturer": "gatewayd", "model": "gatewayd"}
-ORIGIN = {"name": "gatewayd", "sw_version": "0.5.0"}
-GOOD_SENSOR = {
-    "name": "RSSI",
-    "unique_id": "dev_rssi",
-    "state_topic": "wifi-gateway/wlan/state",
-    "value_template": "{{ value_json.rssi_dbm }}",
-    "device_class": "signal_strength",
-    "unit_of_measurement": "dBm",
-    "state_class": "measurement",
-    "entity_category": "diagnostic",
-    "device": DEVICE,
-    "origin": ORIGIN,
-}
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "self-test.jsonl")
 
 
-def _sensor(uid: str, **changes: Any) -> dict:
-    config = dict(GOOD_SENSOR, unique_id=uid, **changes)
-    return {k: v for k, v in config.items() if v is not None}
-
-
-# (accepted?, topic, config): what Home Assistant decides about each, in every version used.
-SELF_TEST: list[tuple[bool, str, Any]] = [
-    (True, "homeassistant/sensor/dev/rssi/config", GOOD_SENSOR),
-    (
-        True,
-        "homeassistant/switch/dev/radio/config",
-        {
-            "name": "Radio",
-            "unique_id": "dev_radio",
-            "command_topic": "wifi-gateway/radio/set",
-            "state_topic": "wifi-gateway/radio/state",
-            "entity_category": "config",
-            "device": DEVICE,
-            "origin": ORIGIN,
-        },
-    ),
-    (False, "homeassistant/sensor/dev/no_state/config", _sensor("bad1", state_topic=None)),
-    (False, "homeassistant/sensor/dev/bad_class/config", _sensor("bad2", device_class="wifi_strength")),
-    (False, "homeassistant/sensor/dev/config_cat/config", _sensor("bad3", entity_category="config")),
-    (False, "homeassistant/sensor/dev/bad_template/config", _sensor("bad4", value_template="{{ value_json.rssi_dbm ")),
-    (False, "homeassistant/sensor/dev/wildcard/config", _sensor("bad5", state_topic="wifi-gateway/#/state")),
-]
-# Device-based discovery, where Home Assistant has it (2024.11 and later).
-DEVICE_COMPONENTS = {
-    "rssi": {"p": "sensor", "unique_id": "dev2_rssi", "value_template": "{{ value_json.rssi_dbm }}"},
-    "connected": {"p": "binary_sensor", "unique_id": "dev2_connected", "value_template": "{{ 'ON' if value_json.connected else 'OFF' }}"},
-}
-SELF_TEST_DEVICE: list[tuple[bool, str, Any]] = [
-    (
-        True,
-        "homeassistant/device/dev2/config",
-        {"dev": {"ids": ["gatewayd_dev2"], "name": "dev2"}, "o": ORIGIN, "stat_t": "wifi-gateway/wlan/state", "cmps": DEVICE_COMPONENTS},
-    ),
-    # The origin is required in a device config.
-    (
-        False,
-        "homeassistant/device/dev3/config",
-        {"dev": {"ids": ["gatewayd_dev3"], "name": "dev3"}, "stat_t": "wifi-gateway/wlan/state",
-         "cmps": {"rssi": dict(DEVICE_COMPONENTS["rssi"], unique_id="dev3_rssi")}},
-    ),
-]
+def self_test_cases(device_discovery: bool) -> list[tuple[bool, str, Any]]:
+    """(accepted?, topic, config) of fixtures/self-test.jsonl; device configs only when the
+    Home Assistant has device-based discovery."""
+    cases = []
+    with open(FIXTURES, encoding="utf-8") as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                case = json.loads(line)
+                if device_discovery or not case.get("device"):
+                    cases.append((case["expect"] == "ok", case["topic"], case["config"]))
+    return cases
 
 
 def self_test(prefix: str) -> int:
-    cases = SELF_TEST + (SELF_TEST_DEVICE if supports_device_discovery(ha_version()) else [])
+    cases = self_test_cases(supports_device_discovery(ha_version()))
     records = [("self-test", t, c) for _ok, t, c in cases]
     results = check(records, prefix, strict=False)
     # One result per expected entity: a case passes when all of its entities came out as expected.
@@ -746,7 +699,7 @@ def main() -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as err:
-        print(f"error: {err}; run scripts/ha-discovery-check --setup", file=sys.stderr)
+        print(f"error: {err}; run Tests/HomeAssistant/ha-discovery-check --setup", file=sys.stderr)
         return 2
 
 

@@ -13,22 +13,24 @@ let propertyBased: Target.Dependency = .product(name: "PropertyBased", package: 
 // MARK: What ships
 
 let shipped: [Target] = [
+    // Threads, locks, clocks, random numbers and signals, for every module that runs threads.
+    .target(name: "SystemSupport"),
     // The Xous model: kernel, processes, messages, the name server, hosted mode, the rkyv codec.
-    .target(name: "XousIPC"),
+    .target(name: "XousIPC", dependencies: ["SystemSupport"]),
     // The net server, its Wi-Fi state subscription protocol, the bouncer and the Wi-Fi sources.
-    .target(name: "NetServer", dependencies: ["XousIPC", logging]),
+    .target(name: "NetServer", dependencies: ["SystemSupport", "XousIPC", logging]),
     // The Linux Wi-Fi source: sysfs, procfs, rtnetlink and nl80211.
-    .target(name: "LinuxWifi", dependencies: ["NetServer", "XousIPC", logging]),
+    .target(name: "LinuxWifi", dependencies: ["NetServer", "SystemSupport", "XousIPC", logging]),
     .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
     // A small Swift face over libmosquitto.
-    .target(name: "MQTT", dependencies: ["CMosquitto", "XousIPC", logging]),
+    .target(name: "MQTT", dependencies: ["CMosquitto", "SystemSupport", logging]),
     .target(name: "GatewayJSON"),
     // The control socket's protocol and client: all gatewayctl needs (no libmosquitto).
     .target(name: "GatewayControl", dependencies: ["GatewayJSON"]),
     // gatewayd's settings: defaults, the YAML file, GATEWAY_* variables and flags, checked.
     .target(name: "GatewayConfig", dependencies: [yams]),
     // The gateway's main server: publishing, discovery, control, health, the control socket.
-    .target(name: "Gateway", dependencies: ["XousIPC", "NetServer", "MQTT", "GatewayJSON", "GatewayControl", logging]),
+    .target(name: "Gateway", dependencies: ["SystemSupport", "XousIPC", "NetServer", "MQTT", "GatewayJSON", "GatewayControl", logging]),
     // Blocks gatewayd's signals in a constructor, before Swift's main runs.
     .target(name: "CEarlySignals"),
     // The source.* settings made into a Wi-Fi source: gatewayd's embedded net server and netserverd.
@@ -36,15 +38,16 @@ let shipped: [Target] = [
     .executableTarget(
         name: "gatewayd",
         dependencies: [
-            "CEarlySignals", "Gateway", "GatewayConfig", "GatewayControl", "NetServer", "MQTT", "WifiSourceSettings",
-            "XousIPC", logging, argumentParser,
+            "CEarlySignals", "Gateway", "GatewayConfig", "GatewayControl", "NetServer", "MQTT", "SystemSupport",
+            "WifiSourceSettings", "XousIPC", logging, argumentParser,
         ]),
     .executableTarget(name: "gatewayctl", dependencies: ["GatewayControl", "GatewayJSON", argumentParser]),
     // Hosted mode: our kernel, and the name server and net server as processes of their own.
-    .executableTarget(name: "xous-kernel", dependencies: ["XousIPC", argumentParser]),
-    .executableTarget(name: "xous-names", dependencies: ["XousIPC"]),
+    .executableTarget(name: "xous-kernel", dependencies: ["SystemSupport", "XousIPC", argumentParser]),
+    .executableTarget(name: "xous-names", dependencies: ["SystemSupport", "XousIPC"]),
     .executableTarget(
-        name: "netserverd", dependencies: ["GatewayConfig", "NetServer", "WifiSourceSettings", "XousIPC", logging, argumentParser]),
+        name: "netserverd",
+        dependencies: ["GatewayConfig", "NetServer", "SystemSupport", "WifiSourceSettings", "XousIPC", logging, argumentParser]),
 ]
 
 // MARK: Tests and their support
@@ -55,19 +58,22 @@ let tests: [Target] = [
     // glibc's allocator statistics, for the leak checks of the tests and the soak.
     .systemLibrary(name: "CMallocInfo", path: "Tests/Support/CMallocInfo"),
     // A real mosquitto per test, an MQTT event recorder, the golden vectors, process-wide facts.
-    .target(name: "TestHarness", dependencies: ["BrokerProcess", "MQTT", "XousIPC", propertyBased], path: "Tests/Support/TestHarness"),
-    .testTarget(name: "XousIPCTests", dependencies: ["XousIPC", "TestHarness", propertyBased]),
-    .testTarget(name: "MQTTTests", dependencies: ["MQTT", "XousIPC", "TestHarness", logging]),
+    .target(
+        name: "TestHarness", dependencies: ["BrokerProcess", "MQTT", "SystemSupport", "XousIPC", propertyBased],
+        path: "Tests/Support/TestHarness"),
+    .testTarget(name: "XousIPCTests", dependencies: ["SystemSupport", "XousIPC", "TestHarness", propertyBased]),
+    .testTarget(name: "MQTTTests", dependencies: ["MQTT", "SystemSupport", "TestHarness", logging]),
     .testTarget(name: "GatewayJSONTests", dependencies: ["GatewayJSON", propertyBased]),
     .testTarget(name: "GatewayControlTests", dependencies: ["GatewayControl", "GatewayJSON"]),
-    .testTarget(name: "LinuxWifiTests", dependencies: ["LinuxWifi", "NetServer", "XousIPC", "TestHarness", logging]),
+    .testTarget(name: "LinuxWifiTests", dependencies: ["LinuxWifi", "NetServer", "SystemSupport", "XousIPC", "TestHarness", logging]),
     .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "TestHarness", yams]),
     .testTarget(
         name: "GatewayTests",
         dependencies: [
-            "CMallocInfo", "Gateway", "GatewayControl", "GatewayJSON", "MQTT", "NetServer", "XousIPC", "TestHarness", logging, yams,
+            "CMallocInfo", "Gateway", "GatewayControl", "GatewayJSON", "MQTT", "NetServer", "SystemSupport", "XousIPC",
+            "TestHarness", logging, yams,
         ]),
-    .testTarget(name: "NetServerTests", dependencies: ["XousIPC", "NetServer", "TestHarness", propertyBased, logging]),
+    .testTarget(name: "NetServerTests", dependencies: ["SystemSupport", "XousIPC", "NetServer", "TestHarness", propertyBased, logging]),
 ]
 
 // MARK: Fuzz targets
@@ -78,7 +84,7 @@ let fuzz: [Target] = [
     .target(name: "CFuzzDriver", path: "Fuzz/Driver"),
     .target(name: "FuzzSupport", dependencies: ["CFuzzDriver"], path: "Fuzz/Support"),
     .executableTarget(name: "fuzz-ipc", dependencies: ["FuzzSupport", "NetServer", "XousIPC"], path: "Fuzz/ipc"),
-    .executableTarget(name: "fuzz-hosted", dependencies: ["FuzzSupport", "XousIPC"], path: "Fuzz/hosted"),
+    .executableTarget(name: "fuzz-hosted", dependencies: ["FuzzSupport", "SystemSupport", "XousIPC"], path: "Fuzz/hosted"),
     .executableTarget(name: "fuzz-control", dependencies: ["FuzzSupport", "Gateway", "GatewayControl", "GatewayJSON"], path: "Fuzz/control"),
     .executableTarget(name: "fuzz-config", dependencies: ["FuzzSupport", "GatewayConfig"], path: "Fuzz/config"),
 ]
@@ -89,10 +95,10 @@ let tools: [Target] = [
     // End-to-end, IPC, hosted, idle and start-up figures against a real broker (BENCHMARKS.md).
     .executableTarget(
         name: "gateway-bench",
-        dependencies: ["BrokerProcess", "CMallocInfo", "Gateway", "MQTT", "NetServer", "XousIPC", logging],
+        dependencies: ["BrokerProcess", "CMallocInfo", "Gateway", "MQTT", "NetServer", "SystemSupport", "XousIPC", logging],
         path: "Benchmarks/gateway-bench"),
     // Prints the pushes arriving through a bouncer: the IPC path alone.
-    .executableTarget(name: "xous-demo", dependencies: ["XousIPC", "NetServer", logging], path: "Examples/xous-demo"),
+    .executableTarget(name: "xous-demo", dependencies: ["SystemSupport", "XousIPC", "NetServer", logging], path: "Examples/xous-demo"),
 ]
 
 // MARK: The package

@@ -5,6 +5,7 @@ import BrokerProcess
 import Logging
 import MQTT
 import XousIPC
+import SystemSupport
 
 /// Watches `+/bridge/state` and remembers when each base topic first said `online`.
 final class OnlineWatcher: MQTTClientDelegate, @unchecked Sendable {

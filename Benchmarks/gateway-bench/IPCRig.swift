@@ -1,6 +1,7 @@
 import Logging
 import NetServer
 import XousIPC
+import SystemSupport
 
 /// A client process of the net server with a main server of its own and no MQTT: its thread
 /// receives each update from its bouncer and logs its arrival.
@@ -17,7 +18,7 @@ final class IPCSubscriber: @unchecked Sendable {
     private let lock = ConditionLock()
     // Guarded by `lock`.
     private var log = ArrivalLog(capacity: 0)
-    private var thread: XousThread?
+    private var thread: OSThread?
 
     convenience init(kernel: Kernel, index: Int, logger: Logger) throws {
         try self.init(process: try kernel.createProcess(name: "bench-sub-\(index)"), index: index, logger: logger)
@@ -28,7 +29,7 @@ final class IPCSubscriber: @unchecked Sendable {
         self.process = process
         mainSID = try process.createServer()
         manager = try NetManager(process: process, logger: logger)
-        thread = try XousThread(name: "bench-main-\(index)") { [self] in serve() }
+        thread = try OSThread(name: "bench-main-\(index)") { [self] in serve() }
         try manager.wifiStateSubscribe(returnCID: try process.connect(mainSID), opcode: IPCSubscriber.updateOpcode)
     }
 

@@ -7,6 +7,7 @@ import Logging
 import MQTT
 import NetServer
 import XousIPC
+import SystemSupport
 
 /// Why a part of the benchmark could not run.
 struct BenchError: Error, CustomStringConvertible {
@@ -134,7 +135,7 @@ final class GatewayRig: UpdateSender {
     let net: NetService
     let gateway: GatewayServer
     let mqtt: MQTTClient
-    private var thread: XousThread?
+    private var thread: OSThread?
     private var warmups = 0
     /// Updates the gateway dropped before the first run (the state pushed on subscription may
     /// arrive before MQTT is connected, and the gateway does not publish while offline).
@@ -149,7 +150,7 @@ final class GatewayRig: UpdateSender {
         gateway = try GatewayServer(kernel: kernel, configuration: configuration, mqtt: mqtt, logger: logger)
         let gateway = self.gateway
         // run() blocks until requestShutdown, as in gatewayd's main thread.
-        thread = try XousThread(name: "bench-gateway") {
+        thread = try OSThread(name: "bench-gateway") {
             do { try gateway.run() } catch { print("gateway-bench: gateway run failed: \(error)") }
         }
         guard waitUntil(seconds: 10, { gateway.status.mqttConnected && gateway.status.subscribed }) else {

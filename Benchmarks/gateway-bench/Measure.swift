@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import XousIPC
+import SystemSupport
 
 /// Nanoseconds on CLOCK_MONOTONIC, the clock every figure of the benchmark is taken on.
 func nowNanoseconds() -> UInt64 { MonotonicInstant.now.nanoseconds }

@@ -12,6 +12,7 @@ import Glibc
 import Logging
 import NetServer
 import XousIPC
+import SystemSupport
 
 struct Options {
     var count = 12
@@ -99,7 +100,7 @@ func runDemo(_ options: Options) throws {
     }
     // Unsubscribing from this thread is safe only because it is not serving an update now;
     // pending lends are answered by the loop below.
-    let drain = try XousThread(name: "demo-drain") {
+    let drain = try OSThread(name: "demo-drain") {
         while let envelope = try? gateway.receive(mainSID) { _ = envelope }
     }
     try manager.wifiStateUnsubscribe()

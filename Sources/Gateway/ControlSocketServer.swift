@@ -6,6 +6,7 @@ import GatewayJSON
 public import Logging
 import Synchronization
 import XousIPC
+import SystemSupport
 
 /// gatewayd's control socket: a Unix stream socket that speaks `ControlProtocol` to
 /// `gatewayctl` and anything else local, also while the broker is down.
@@ -31,7 +32,7 @@ public final class ControlSocketServer: @unchecked Sendable {
     /// The socket file's identity, so that stop removes ours and not a successor's.
     private let identity: (device: UInt64, inode: UInt64)
     private let stopping = Atomic<Bool>(false)
-    private var thread: XousThread?
+    private var thread: OSThread?
 
     /// Creates the socket at `path` (mode `mode`, default 0660) and starts serving it.
     ///
@@ -60,7 +61,7 @@ public final class ControlSocketServer: @unchecked Sendable {
         UnixSocket.setNonBlocking(fd)
         listenFD = fd
         do {
-            thread = try XousThread(name: "gw-control", stackSize: 256 * 1024) { [self] in serve() }
+            thread = try OSThread(name: "gw-control", stackSize: 256 * 1024) { [self] in serve() }
         } catch {
             close(fd)
             unlink(path)

@@ -1,4 +1,5 @@
 import XousIPC
+import SystemSupport
 
 /// The main server's clock: a `healthTick` every interval, and at most one alarm (a scalar sent
 /// once at a deadline, the bound on a discovery scan). Its one thread sleeps in a timed wait
@@ -9,12 +10,12 @@ final class HealthTicker: @unchecked Sendable {
     private var interval: UInt64
     private var next: MonotonicInstant
     private var alarm: (at: MonotonicInstant, message: ScalarMessage)?
-    private var thread: XousThread?
+    private var thread: OSThread?
 
     init(process: XousProcess, mainCID: CID, intervalSeconds: Int) throws {
         interval = UInt64(max(1, intervalSeconds)) * 1000
         next = MonotonicInstant.now.adding(milliseconds: interval)
-        thread = try XousThread(name: "gw-health", stackSize: 128 * 1024) { [self] in
+        thread = try OSThread(name: "gw-health", stackSize: 128 * 1024) { [self] in
             while true {
                 enum Due { case stop, tick, alarm(ScalarMessage) }
                 let due = lock.withLock { () -> Due in

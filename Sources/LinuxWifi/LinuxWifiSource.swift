@@ -4,6 +4,7 @@ import Glibc
 public import Logging
 public import NetServer
 import XousIPC
+import SystemSupport
 
 /// The Wi-Fi state of a Linux host's interface, pushed to the net server as it changes.
 ///
@@ -42,7 +43,7 @@ public final class LinuxWifiSource: WifiSource, @unchecked Sendable {
     private let logger: Logger
     private let files: SystemFiles
     private let lock = ConditionLock()
-    private var thread: XousThread?
+    private var thread: OSThread?
     private var stopFDs: (read: Int32, write: Int32) = (-1, -1)
 
     /// A source for `options`; nothing happens until `start`.
@@ -75,7 +76,7 @@ public final class LinuxWifiSource: WifiSource, @unchecked Sendable {
         lock.withLock { stopFDs = (fds[0], fds[1]) }
         let monitor = Monitor(options: options, files: files, requests: requests, logger: logger)
         do {
-            thread = try XousThread(name: "wifi-linux", stackSize: 256 * 1024) { [stopRead = fds[0]] in
+            thread = try OSThread(name: "wifi-linux", stackSize: 256 * 1024) { [stopRead = fds[0]] in
                 monitor.run(notifications: notifications, stopFD: stopRead, emit: emit)
                 monitor.close()
                 notifications.close()

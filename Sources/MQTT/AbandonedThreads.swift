@@ -1,7 +1,7 @@
-import XousIPC
+import SystemSupport
 
 /// Network threads that `stop` could not join in time, kept until they end so they can still be
-/// joined (an `XousThread` joins when dropped, which would block the caller).
+/// joined (an `OSThread` joins when dropped, which would block the caller).
 ///
 /// A thread lands here only when it is stuck in a call nothing can interrupt: `getaddrinfo`
 /// waiting on an unresponsive DNS server (the resolver retries on EINTR and has no socket of
@@ -14,8 +14,8 @@ final class AbandonedThreads: @unchecked Sendable {
 
     private final class Entry {
         let core: ClientCore
-        var thread: XousThread?
-        init(core: ClientCore, thread: consuming XousThread) {
+        var thread: OSThread?
+        init(core: ClientCore, thread: consuming OSThread) {
             self.core = core
             self.thread = .some(thread)
         }
@@ -25,7 +25,7 @@ final class AbandonedThreads: @unchecked Sendable {
     private var entries: [Entry] = []
 
     /// Keeps `thread`, which runs `core`'s network loop, until it has finished.
-    func adopt(_ thread: consuming XousThread, of core: ClientCore) {
+    func adopt(_ thread: consuming OSThread, of core: ClientCore) {
         let entry = Entry(core: core, thread: thread)
         lock.withLock { entries.append(entry) }
     }

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import CMosquitto
 import Logging
-import XousIPC
+import SystemSupport
 
 /// libmosquitto's callbacks. They are `@convention(c)` functions, so they capture nothing and
 /// find the client through the `obj` pointer given to `mosquitto_new`: an unretained

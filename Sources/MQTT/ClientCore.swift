@@ -1,11 +1,11 @@
 import CMosquitto
 import Logging
-import XousIPC
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemSupport
 
 /// The state shared by an `MQTTClient`, its network thread and libmosquitto's callbacks.
 ///
@@ -57,7 +57,7 @@ final class ClientCore: @unchecked Sendable {
     /// Message ids acknowledged while `stop` waits for its final message; nil otherwise, so that
     /// normal operation records nothing.
     var acknowledgedWhileStopping: Set<Int32>?
-    var networkThread: XousThread?
+    var networkThread: OSThread?
     var networkThreadHandle: pthread_t?
     var networkThreadID: Int32?
 

@@ -1,4 +1,4 @@
-import XousIPC
+import SystemSupport
 
 /// The jitter source: seeded when the configuration asks for reproducible delays, otherwise the
 /// system generator.

@@ -1,11 +1,11 @@
 import CMosquitto
 import Logging
-import XousIPC
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemSupport
 
 /// Starting and stopping the network thread.
 extension ClientCore {
@@ -17,7 +17,7 @@ extension ClientCore {
             guard phase == .idle else { throw .alreadyStarted }
             do {
                 // Created under the lock so that a concurrent stop finds the thread stored.
-                networkThread = try XousThread(name: "mqtt-net") { self.runNetworkThread() }
+                networkThread = try OSThread(name: "mqtt-net") { self.runNetworkThread() }
                 phase = .waiting
             } catch {
                 throw .threadNotAvailable
@@ -139,7 +139,7 @@ extension ClientCore {
 
     /// Moves the thread handle out (`withLock` cannot return a noncopyable value); nil if
     /// another `stop` took it first.
-    private func takeNetworkThread() -> XousThread? {
+    private func takeNetworkThread() -> OSThread? {
         stateLock.lock()
         defer { stateLock.unlock() }
         return networkThread.take()

@@ -1,5 +1,4 @@
 public import Logging
-import XousIPC
 
 /// A connection to one MQTT broker that keeps itself up: a small Swift face over libmosquitto.
 ///

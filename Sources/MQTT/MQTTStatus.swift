@@ -1,4 +1,4 @@
-public import XousIPC
+public import SystemSupport
 
 /// A snapshot of the client's connection and counters, for `gatewayctl status` and the health topic.
 public struct MQTTStatus: Sendable, Hashable {

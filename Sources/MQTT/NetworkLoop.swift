@@ -1,11 +1,11 @@
 import CMosquitto
 import Logging
-import XousIPC
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemSupport
 
 /// The body of the network thread: connect, drive the connection, back off, repeat, until stop.
 ///

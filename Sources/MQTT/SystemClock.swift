@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemSupport
 
 /// Small wrappers over the clocks and thread identity, kept apart from the client logic.
 enum SystemClock {

@@ -12,6 +12,7 @@ import XousIPC
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemSupport
 
 /// `gatewayd`: republishes each Wi-Fi status the net server pushes to an MQTT broker.
 @main

@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import XousIPC
+import Synchronization
+import SystemSupport
 
 /// SIGTERM and SIGINT for gatewayd, on `TerminationSignals`' thread: no code runs in a signal
 /// handler (libmosquitto must never be called from one), and the gateway just gets a message.
@@ -19,35 +21,38 @@ enum Signals {
     ///   watchdog that exits (status 1) if it has not ended 1.8 s later;
     /// - a second signal: exit at once, status 130.
     /// Each forced exit first runs the cleanup given (the control socket's file).
-    final class Lifecycle: @unchecked Sendable {
-        private let lock = ConditionLock()
-        private var shutdown: (@Sendable () -> Bool)?
-        private var cleanup: (@Sendable () -> Void)?
-        private var signals = 0
-        private var reload: (@Sendable () -> Void)?
+    final class Lifecycle: Sendable {
+        private struct State {
+            var shutdown: (@Sendable () -> Bool)?
+            var cleanup: (@Sendable () -> Void)?
+            var signals = 0
+            var reload: (@Sendable () -> Void)?
+        }
+
+        private let state = Mutex(State())
 
         /// From now on SIGHUP calls `reload` (before, it is logged and ignored: the settings
         /// being read are the file's as it is now anyway).
-        func onReload(_ reload: @escaping @Sendable () -> Void) { lock.withLock { self.reload = reload } }
+        func onReload(_ reload: @escaping @Sendable () -> Void) { state.withLock { $0.reload = reload } }
 
         /// From now on a signal asks `requestShutdown`, which returns false while the gateway
         /// does not serve yet (then the process exits at once).
         func serve(_ requestShutdown: @escaping @Sendable () -> Bool, cleanup: @escaping @Sendable () -> Void) {
-            lock.withLock {
-                shutdown = requestShutdown
-                self.cleanup = cleanup
+            state.withLock {
+                $0.shutdown = requestShutdown
+                $0.cleanup = cleanup
             }
         }
 
         fileprivate func signalled(_ number: Int32) {
             if number == SIGHUP {
                 // On the signal thread: reloading reads a file and may log, nothing more.
-                lock.withLock { reload }?()
+                state.withLock { $0.reload }?()
                 return
             }
-            let (count, shutdown, cleanup) = lock.withLock { () -> (Int, (@Sendable () -> Bool)?, (@Sendable () -> Void)?) in
-                signals += 1
-                return (signals, self.shutdown, self.cleanup)
+            let (count, shutdown, cleanup) = state.withLock { state in
+                state.signals += 1
+                return (state.signals, state.shutdown, state.cleanup)
             }
             guard count == 1 else {
                 cleanup?()
@@ -58,7 +63,7 @@ enum Signals {
                 TerminationSignals.exitNow(0)
             }
             // The orderly shutdown runs on the main thread; this one only watches the clock.
-            _ = try? XousThread(name: "gw-watchdog", stackSize: 64 * 1024) {
+            _ = try? OSThread(name: "gw-watchdog", stackSize: 64 * 1024) {
                 usleep(1_800_000)
                 cleanup?()
                 TerminationSignals.exitNow(1)

@@ -8,6 +8,7 @@ import XousIPC
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemSupport
 
 /// `netserverd`: the net server as a hosted-mode process. It owns the Wi-Fi source (the
 /// simulated one, a scenario, or this host's interface), registers `_Middleware Network

@@ -3,6 +3,7 @@ import XousIPC
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemSupport
 
 /// `xous-kernel`: a Xous hosted-mode kernel on this project's kernel model, with the real
 /// one's command line: each argument is a process, started with `sh -c` and the Xous
@@ -120,7 +121,7 @@ final class Supervisor: @unchecked Sendable {
     struct SpawnError: Error, CustomStringConvertible { let description: String }
 
     func startReaping() throws {
-        try XousThread(name: "kernel-reaper", stackSize: 128 * 1024) { [self] in reap() }.detach()
+        try OSThread(name: "kernel-reaper", stackSize: 128 * 1024) { [self] in reap() }.detach()
     }
 
     private func reap() {

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Synchronization
 import XousIPC
+import SystemSupport
 
 // `xous-names`: the name server as a hosted-mode process, speaking xous-names' protocol. It
 // joins the kernel named by XOUS_SERVER / XOUS_PID / XOUS_PROCESS_KEY (set by `xous-kernel`,

@@ -4,6 +4,7 @@ import Glibc
 import GatewayJSON
 import TestHarness
 import Testing
+import SystemSupport
 
 /// gatewayd beside a broker that crashes and comes back, as brokers on small machines do.
 @Suite("gatewayd through a broker crash", .serialized)

@@ -4,6 +4,7 @@ import Glibc
 import GatewayJSON
 import TestHarness
 import Testing
+import SystemSupport
 
 /// A broker that is up but refuses gatewayd: a login it does not accept, or TLS it cannot
 /// verify. gatewayd must keep trying, say why in its status, and get in by itself once the

@@ -7,6 +7,7 @@ import GatewayJSON
 import TestHarness
 import XousIPC
 import Testing
+import SystemSupport
 
 /// gatewayctl against a real gatewayd (and a real mosquitto), as an operator uses them.
 @Suite("gatewayctl and the control socket", .serialized)

@@ -6,6 +6,7 @@ import GatewayJSON
 import TestHarness
 import Testing
 import XousIPC
+import SystemSupport
 
 /// gatewayctl run as an operator runs it: the built binary, its output and exit status.
 struct Gatewayctl {

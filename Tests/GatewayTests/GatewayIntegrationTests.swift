@@ -6,6 +6,7 @@ import GatewayJSON
 import NetServer
 import TestHarness
 import Testing
+import SystemSupport
 
 /// gatewayd against a real mosquitto on a free loopback port, watched by an independent client.
 @Suite("gatewayd end to end", .serialized)

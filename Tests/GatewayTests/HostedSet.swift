@@ -4,6 +4,7 @@ import Glibc
 import TestHarness
 import Testing
 @testable import XousIPC
+import SystemSupport
 
 /// Our `xous-kernel` run as a child process with the hosted-mode set (xous-names, netserverd,
 /// gatewayd) as its children, as `scripts/run --hosted` runs it; everything in the broker's

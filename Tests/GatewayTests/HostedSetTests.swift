@@ -5,6 +5,7 @@ import GatewayJSON
 import TestHarness
 import Testing
 @testable import XousIPC
+import SystemSupport
 
 /// The three processes under our hosted-mode kernel, over a real mosquitto: what a user of
 /// `scripts/run --hosted` sees, and what crosses the kernel's sockets.

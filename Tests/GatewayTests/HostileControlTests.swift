@@ -10,6 +10,7 @@ import TestHarness
 import Testing
 import CMallocInfo
 import XousIPC
+import SystemSupport
 
 /// Anyone on the broker may write to the control topic. Whatever they write, gatewayd answers
 /// or rejects it, keeps working, and gives back every thread, server and slot it took.

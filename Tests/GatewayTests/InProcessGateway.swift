@@ -7,6 +7,7 @@ import MQTT
 import NetServer
 import TestHarness
 import XousIPC
+import SystemSupport
 
 /// gatewayd's parts in this process: a kernel, a net server on a `ManualWifiSource` and the
 /// gateway served on a thread of its own, talking to a real mosquitto through libmosquitto.
@@ -19,7 +20,7 @@ class InProcessGateway: @unchecked Sendable {
     private(set) var source = ManualWifiSource()
     private(set) var net: NetService?
     private let logger: Logger
-    private var runner: XousThread?
+    private var runner: OSThread?
 
     /// Starts the net server and the gateway on `broker`; `logLevel` quietens a test that
     /// makes the gateway log thousands of refusals.
@@ -40,7 +41,7 @@ class InProcessGateway: @unchecked Sendable {
             mqtt: try MQTTClient(configuration: mqtt, logger: logger), logger: logger)
         try startNet()
         let gateway = self.gateway
-        runner = try XousThread(name: "test-gateway") { try? gateway.run() }
+        runner = try OSThread(name: "test-gateway") { try? gateway.run() }
     }
 
     /// Starts a net server on a fresh source.

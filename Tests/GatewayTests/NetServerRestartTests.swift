@@ -9,6 +9,7 @@ import NetServer
 import TestHarness
 import Testing
 import XousIPC
+import SystemSupport
 
 /// The gateway in this process against a net server that is stopped and started again under
 /// it: the net server never says it lost its subscribers, so the gateway must notice, report

@@ -3,6 +3,7 @@ import GatewayJSON
 import NetServer
 import Testing
 import XousIPC
+import SystemSupport
 
 @Suite("The <base>/wlan/state payload")
 struct PayloadTests {

@@ -4,6 +4,7 @@ import Glibc
 import TestHarness
 import Testing
 import XousIPC
+import SystemSupport
 
 /// SIGTERM and SIGINT end gatewayd within 2 s at every moment from exec to exit: while it
 /// reads its settings, joins a kernel, waits for the net server, makes its first connection.

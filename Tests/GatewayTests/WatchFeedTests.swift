@@ -5,6 +5,7 @@ import Glibc
 import Testing
 import Synchronization
 import XousIPC
+import SystemSupport
 
 /// The pipe between the main server and the control socket's thread must never lose a wake-up:
 /// a lost one left `gatewayctl watch` silent for good while updates kept coming (found by
@@ -17,7 +18,7 @@ import XousIPC
         let bursts = 30_000
         let seen = Atomic<Int>(0)
         // The socket thread's cycle: wait for the pipe, acknowledge, read the ring.
-        let reader = try XousThread(name: "feed-reader") {
+        let reader = try OSThread(name: "feed-reader") {
             var cursor = 0
             var descriptor = pollfd(fd: feed.readFD, events: Int16(POLLIN), revents: 0)
             while seen.load(ordering: .relaxed) < bursts {

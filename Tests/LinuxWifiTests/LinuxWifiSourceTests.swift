@@ -7,6 +7,7 @@ import NetServer
 import TestHarness
 import Testing
 import XousIPC
+import SystemSupport
 
 /// A private network namespace for one test: a thread moved into a fresh network and mount
 /// namespace, with its own sysfs and a `proc/net` that follows the thread's namespace, laid
@@ -37,7 +38,7 @@ final class NetworkSandbox: @unchecked Sendable {
         defer { _ = system("rm -rf '\(root)'") }
         let sandbox = NetworkSandbox(root: root)
         let failure = Failure()
-        let thread = try XousThread(name: "netns-test") {
+        let thread = try OSThread(name: "netns-test") {
             do {
                 try sandbox.enter()
                 defer { sandbox.leave() }

@@ -1,6 +1,7 @@
 import LinuxWifi
 import Testing
 import XousIPC
+import SystemSupport
 
 /// Bytes from the kernel are untrusted: whatever arrives must decode or throw, never trap. A trap
 /// fails these tests by crashing the run; the expectations pin down which inputs must throw.

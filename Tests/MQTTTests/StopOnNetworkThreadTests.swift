@@ -2,6 +2,7 @@
 import TestHarness
 import Testing
 import XousIPC
+import SystemSupport
 
 /// A delegate that stops its client from the network thread as soon as it connects.
 private final class StopOnConnect: MQTTClientDelegate, @unchecked Sendable {

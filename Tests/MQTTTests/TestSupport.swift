@@ -5,6 +5,7 @@ import XousIPC
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemSupport
 
 /// Seconds `body` took.
 func measure(_ body: () -> Void) -> Double {

@@ -3,6 +3,7 @@ import Synchronization
 import enum TestHarness.ProcessWide
 import Testing
 import XousIPC
+import SystemSupport
 
 @Suite("The bouncer accepts only Update and Drop")
 struct BouncerTests {
@@ -18,7 +19,7 @@ struct BouncerTests {
         let spy = try NetServerSpy(kernel: kernel)
         defer { spy.stop() }
         let subscriber = try Subscriber(kernel: kernel)
-        let threads = XousThread.liveThreadCount()
+        let threads = OSThread.liveThreadCount()
         try subscriber.subscribe()
         #expect(subscriber.waitFor(1))
 
@@ -83,7 +84,7 @@ struct BouncerTests {
         #expect(throws: XousError.serverNotFound) {
             try hostile.send(bouncer, .scalar(ScalarMessage(id: 5)))
         }
-        #expect(ProcessWide.expectWhenAlone("live threads") { eventually { XousThread.liveThreadCount() == threads } })
+        #expect(ProcessWide.expectWhenAlone("live threads") { eventually { OSThread.liveThreadCount() == threads } })
         try subscriber.close()
     }
 }

@@ -2,6 +2,7 @@ import Logging
 import NetServer
 import Testing
 import XousIPC
+import SystemSupport
 
 @Suite("The subscriber's own SID never reaches the net server")
 struct DisclosureTests {
@@ -21,7 +22,7 @@ struct DisclosureTests {
         let mainSID = try process.createServer()
         let mainCID = try process.connect(mainSID)
         let manager = try NetManager(process: process, logger: CapturingLogHandler.logger("disclosure.client"))
-        let collector = try XousThread(name: "main") {
+        let collector = try OSThread(name: "main") {
             while let envelope = try? process.receive(mainSID) { _ = envelope }
         }
         try manager.wifiStateSubscribe(returnCID: mainCID, opcode: 3)

@@ -4,6 +4,7 @@ import Glibc
 import NetServer
 import Testing
 import XousIPC
+import SystemSupport
 
 @Suite struct ManualWifiSourceTests {
     @Test func forwardsSynchronouslyOnlyWhileStarted() throws {
@@ -49,9 +50,9 @@ import XousIPC
             }
         }
         let work: @Sendable () -> Void = { for _ in 0..<200 { source.emit(.default) } }
-        let first = try XousThread(name: "emit-1", work)
-        let second = try XousThread(name: "emit-2", work)
-        let third = try XousThread(name: "emit-3", work)
+        let first = try OSThread(name: "emit-1", work)
+        let second = try OSThread(name: "emit-2", work)
+        let third = try OSThread(name: "emit-3", work)
         work()
         first.join()
         second.join()
@@ -73,10 +74,10 @@ import XousIPC
             _ = gate.wait(milliseconds: 10_000)
             finishedReport.fire(true)
         }
-        let emitter = try XousThread(name: "emitter") { source.emit(.default) }
+        let emitter = try OSThread(name: "emitter") { source.emit(.default) }
         #expect(entered.wait(milliseconds: 5000) == true)
         let returned = OneShot<Bool>()
-        let stopper = try XousThread(name: "stopper") {
+        let stopper = try OSThread(name: "stopper") {
             source.stop()
             returned.fire(finishedReport.wait(milliseconds: 0) ?? false)
         }

@@ -1,6 +1,7 @@
 import NetServer
 import Testing
 import XousIPC
+import SystemSupport
 
 @Suite("A NetManager whose net server went away", .serialized)
 struct NetManagerRestartTests {

@@ -1,6 +1,7 @@
 @testable import NetServer
 import Testing
 import XousIPC
+import SystemSupport
 
 @Suite struct OutboxQueueTests {
     @Test("a queue that never runs empty keeps its array in proportion to what it holds, in order")

@@ -4,6 +4,7 @@ import Glibc
 import NetServer
 import Testing
 import XousIPC
+import SystemSupport
 
 // Serialized because it counts the process's `wifi-sim` threads.
 @Suite(.serialized) struct SimulatedWifiSourceTests {
@@ -59,7 +60,7 @@ import XousIPC
         #expect(liveThreadCount(named: "wifi-sim") == before + 1, "the count does not see the playing thread")
         // Stopped from a helper so that a stop() that never returns fails the test, not hangs it.
         let elapsed = OneShot<UInt64>()
-        let stopper = try XousThread(name: "stopper") {
+        let stopper = try OSThread(name: "stopper") {
             let started = MonotonicInstant.now
             source.stop()
             elapsed.fire(MonotonicInstant.now.nanoseconds(since: started))
@@ -88,7 +89,7 @@ import XousIPC
         }
         #expect(entered.wait(milliseconds: 5000) == true)
         let returned = OneShot<Bool>()
-        let stopper = try XousThread(name: "stopper") {
+        let stopper = try OSThread(name: "stopper") {
             source.stop()
             // Whether the report had finished when stop() returned.
             returned.fire(finishedReport.wait(milliseconds: 0) ?? false)

@@ -2,6 +2,7 @@ import Logging
 import NetServer
 import Synchronization
 import XousIPC
+import SystemSupport
 
 /// One message as the net server received it.
 struct SpiedMessage: Sendable {
@@ -22,13 +23,13 @@ final class NetServerSpy: @unchecked Sendable {
     private let sid: SID
     private let realCID: CID
     private let log = Mutex<[SpiedMessage]>([])
-    private var thread: XousThread?
+    private var thread: OSThread?
 
     init(kernel: Kernel) throws {
         process = try kernel.createProcess(name: "spy")
         sid = try process.registerName(serverNameNet)
         realCID = try process.requestConnectionBlocking(NetServerSpy.realName)
-        thread = try XousThread(name: "spy") { [self] in run() }
+        thread = try OSThread(name: "spy") { [self] in run() }
     }
 
     private func run() {

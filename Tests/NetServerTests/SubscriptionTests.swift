@@ -2,6 +2,7 @@ import NetServer
 import enum TestHarness.ProcessWide
 import Testing
 import XousIPC
+import SystemSupport
 
 @Suite("Subscribing to Wi-Fi state through a bouncer")
 struct SubscriptionTests {
@@ -110,7 +111,7 @@ struct SubscriptionTests {
         #expect(throws: XousError.serverNotFound) { try process.requestConnection("no such server") }
         let serversBefore = world.kernel.serverCount
         let slotsBefore = process.connectionCount
-        let threadsBefore = XousThread.liveThreadCount()
+        let threadsBefore = OSThread.liveThreadCount()
         do {
             let manager = try NetManager(process: process)
             try manager.wifiStateSubscribe(returnCID: mainCID, opcode: 1)
@@ -123,7 +124,7 @@ struct SubscriptionTests {
         #expect(eventually { world.net.statistics.subscribers == 0 })
         #expect(world.kernel.serverCount == serversBefore)
         #expect(process.connectionCount == slotsBefore)
-        #expect(ProcessWide.expectWhenAlone("live threads") { eventually { XousThread.liveThreadCount() == threadsBefore } })
+        #expect(ProcessWide.expectWhenAlone("live threads") { eventually { OSThread.liveThreadCount() == threadsBefore } })
     }
 
     @Test("many subscribers each receive every update, in order")

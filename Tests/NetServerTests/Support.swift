@@ -6,6 +6,7 @@ import NetServer
 import Synchronization
 import Testing
 import XousIPC
+import SystemSupport
 
 /// A kernel with a net server fed by a manual source: the world most tests run in.
 final class NetWorld: @unchecked Sendable {
@@ -46,7 +47,7 @@ final class Subscriber: @unchecked Sendable {
     private let lock = ConditionLock()
     private var received: [WlanStatusIpc] = []
     private var otherMessages = 0
-    private var thread: XousThread?
+    private var thread: OSThread?
 
     /// - Parameter serving: false to leave the main server without a receiver (a stuck client).
     init(kernel: Kernel, name: String = "gateway", serving: Bool = true) throws {
@@ -55,7 +56,7 @@ final class Subscriber: @unchecked Sendable {
         mainCID = try process.connect(mainSID)
         manager = try NetManager(process: process)
         if serving {
-            thread = try XousThread(name: "test-main") { [self] in serve() }
+            thread = try OSThread(name: "test-main") { [self] in serve() }
         }
     }
 

@@ -4,6 +4,7 @@ import Glibc
 @testable import NetServer
 import TestHarness
 import XousIPC
+import SystemSupport
 
 /// Collects reported states across threads and lets a test wait for a number of them.
 final class StatusRecorder: @unchecked Sendable {
@@ -57,10 +58,10 @@ final class OneShot<Value: Sendable>: @unchecked Sendable {
 }
 
 /// Keeps a thread that is stuck (a failed test) from being joined, which would hang the run.
-func abandon(_ thread: consuming XousThread) {
+func abandon(_ thread: consuming OSThread) {
     final class Holder {
-        let thread: XousThread
-        init(_ thread: consuming XousThread) { self.thread = thread }
+        let thread: OSThread
+        init(_ thread: consuming OSThread) { self.thread = thread }
     }
     _ = Unmanaged.passRetained(Holder(thread))
 }
@@ -90,7 +91,7 @@ func threadStillExists(_ tid: pid_t) -> Bool {
 /// Threads of this process named `name` (their `/proc/self/task/*/comm`).
 ///
 /// The simulated source's tests count `wifi-sim` threads rather than comparing
-/// `XousThread.liveThreadCount()`, because suites run in parallel in one process: other tests
+/// `OSThread.liveThreadCount()`, because suites run in parallel in one process: other tests
 /// start and end threads meanwhile, and a full run saw the total go from 11 to 7 around a
 /// correct stop().
 func liveThreadCount(named name: String) -> Int {

@@ -1,6 +1,7 @@
 @testable import NetServer
 import Testing
 import XousIPC
+import SystemSupport
 
 @Suite struct WifiScenarioDefaultTests {
     @Test func splitMix64MatchesTheReferenceOutput() {

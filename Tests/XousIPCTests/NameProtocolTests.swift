@@ -1,6 +1,7 @@
 import TestHarness
 import Testing
 import XousIPC
+import SystemSupport
 
 /// Sends `request` to the name server as a MutableBorrow with the offset and valid given,
 /// returning the answer and the page as it came back.

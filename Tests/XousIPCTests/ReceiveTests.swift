@@ -5,6 +5,7 @@ import Musl
 #endif
 import Testing
 import XousIPC
+import SystemSupport
 
 extension XousIPCSpec {
     /// `receive_message`: a server's owner takes its messages in order, parking while there are none.

@@ -5,6 +5,7 @@ import Musl
 #endif
 import Synchronization
 import XousIPC
+import SystemSupport
 
 /// The setting of most specification tests: a fresh kernel, a process "owner" with one server,
 /// and a process "client" connected to it. The caller shuts the kernel down (`defer`); if the
@@ -33,7 +34,7 @@ struct StillBlocked: Error, CustomStringConvertible {
     var description: String { "\(call) was still blocked after \(milliseconds) ms" }
 }
 
-/// A blocking call running on a thread of its own (an `XousThread` in a `ThreadGroup`), so that
+/// A blocking call running on a thread of its own (an `OSThread` in a `ThreadGroup`), so that
 /// the test's thread can check that it is parked, wake it, and collect what it returned.
 ///
 /// The outcome is stored under a `Mutex` the moment the call returns, so "has it returned yet?"
@@ -50,7 +51,7 @@ final class Background<Value: Sendable>: Sendable {
     let name: String
 
     /// Starts `body` on a new thread named `name`.
-    init(_ name: String, _ body: @escaping @Sendable () throws -> Value) throws(XousError) {
+    init(_ name: String, _ body: @escaping @Sendable () throws -> Value) throws(OSThread.Unavailable) {
         self.name = name
         let box = self.box
         try group.spawn(name) {

@@ -7,6 +7,7 @@ import Synchronization
 import enum TestHarness.ProcessWide
 import Testing
 import XousIPC
+import SystemSupport
 
 /// A gate that threads wait behind until the test opens it.
 private final class Gate: Sendable {
@@ -29,12 +30,12 @@ private final class Gate: Sendable {
 
 extension XousIPCSpec {
     /// `create_thread` / `join_thread`: servers run on real threads that are always joined.
-    @Suite("Threads: XousThread and ThreadGroup")
+    @Suite("Threads: OSThread and ThreadGroup")
     struct ThreadSpec {
         @Test("join returns only after the thread's body has run to its end")
         func joinWaitsForTheBody() throws {
             let done = Atomic<Int>(0)
-            let thread = try XousThread(name: "worker") {
+            let thread = try OSThread(name: "worker") {
                 usleep(50_000)
                 done.store(42, ordering: .releasing)
             }
@@ -62,7 +63,7 @@ extension XousIPCSpec {
         func liveThreadCountReturnsToStart() throws {
             let hold = ProcessWide.hold()
             defer { hold.release() }
-            guard let start = XousThread.liveThreadCount() else {
+            guard let start = OSThread.liveThreadCount() else {
                 Issue.record("no /proc/self/status")
                 return
             }
@@ -73,30 +74,30 @@ extension XousIPCSpec {
                 group.joinAll()
             }
             for index in 0..<50 { try group.spawn("t\(index)", stackSize: 64 * 1024) { gate.wait() } }
-            let running = XousThread.liveThreadCount() ?? 0
+            let running = OSThread.liveThreadCount() ?? 0
             #expect(running >= start + 50, "\(running) threads with 50 parked, from \(start)")
 
             gate.open()
             group.joinAll()
             // The kernel forgets a joined thread a moment after pthread_join returns.
-            let settled = ProcessWide.expectWhenAlone("live threads") { eventually { (XousThread.liveThreadCount() ?? .max) <= start } }
-            #expect(settled, "\(XousThread.liveThreadCount() ?? -1) threads after joining, from \(start)")
+            let settled = ProcessWide.expectWhenAlone("live threads") { eventually { (OSThread.liveThreadCount() ?? .max) <= start } }
+            #expect(settled, "\(OSThread.liveThreadCount() ?? -1) threads after joining, from \(start)")
         }
 
         @Test("a kernel's name server thread ends with shutdown()")
         func shutdownJoinsTheNameServer() throws {
             let hold = ProcessWide.hold()
             defer { hold.release() }
-            guard let start = XousThread.liveThreadCount() else {
+            guard let start = OSThread.liveThreadCount() else {
                 Issue.record("no /proc/self/status")
                 return
             }
             let kernel = Kernel()
-            #expect((XousThread.liveThreadCount() ?? 0) >= start + 1)
+            #expect((OSThread.liveThreadCount() ?? 0) >= start + 1)
             kernel.shutdown()
             kernel.shutdown()
-            let settled = ProcessWide.expectWhenAlone("live threads") { eventually { (XousThread.liveThreadCount() ?? .max) <= start } }
-            #expect(settled, "\(XousThread.liveThreadCount() ?? -1) threads after shutdown, from \(start)")
+            let settled = ProcessWide.expectWhenAlone("live threads") { eventually { (OSThread.liveThreadCount() ?? .max) <= start } }
+            #expect(settled, "\(OSThread.liveThreadCount() ?? -1) threads after shutdown, from \(start)")
         }
     }
 }

@@ -1,6 +1,7 @@
 public import Logging
 import Synchronization
 public import XousIPC
+import SystemSupport
 
 /// The client side of the net server (Xous's `NetManager` in `services/net/src/lib.rs`).
 ///
@@ -28,9 +29,9 @@ public final class NetManager: @unchecked Sendable {
     private final class Subscription {
         let sid: SID
         let handlerCID: CID
-        var thread: XousThread?
-        var watch: XousThread?
-        init(sid: SID, handlerCID: CID, thread: consuming XousThread) {
+        var thread: OSThread?
+        var watch: OSThread?
+        init(sid: SID, handlerCID: CID, thread: consuming OSThread) {
             self.sid = sid
             self.handlerCID = handlerCID
             self.thread = .some(thread)
@@ -121,9 +122,9 @@ public final class NetManager: @unchecked Sendable {
                 statistics: statistics, logger: logger)
             // The bouncer starts before the net server learns the SID, so no update waits on a
             // server with nobody receiving.
-            let thread: XousThread
+            let thread: OSThread
             do throws(XousError) {
-                thread = try XousThread(name: "net-bouncer", stackSize: 256 * 1024) { bouncer.run() }
+                thread = try OSThread(xous: "net-bouncer", stackSize: 256 * 1024) { bouncer.run() }
             } catch {
                 try? process.destroyServer(sid)
                 throw error
@@ -143,7 +144,7 @@ public final class NetManager: @unchecked Sendable {
             let started = Subscription(sid: sid, handlerCID: handlerCID, thread: thread)
             // Without a thread to watch with, the loss is noticed at the next call instead.
             // Weakly: a manager released by its owner unsubscribes in deinit, which ends the watch.
-            started.watch = try? XousThread(name: "net-watch", stackSize: 128 * 1024) { [weak self, process, netCID] in
+            started.watch = try? OSThread(name: "net-watch", stackSize: 128 * 1024) { [weak self, process, netCID] in
                 let call = ScalarMessage(id: NetOpcode.watchWifiStats.rawValue, sid: sid)
                 switch Result(catching: { () throws(XousError) in try process.send(netCID, .blockingScalar(call)) }) {
                 case .success(.scalar1(WatchWifiStatsReply.stopping.rawValue)), .failure(.serverNotFound):

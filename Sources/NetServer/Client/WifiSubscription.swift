@@ -1,6 +1,7 @@
 public import Logging
 import Synchronization
 public import XousIPC
+import SystemSupport
 
 /// A Wi-Fi state subscription that looks after itself: `NetManager`'s client side with the
 /// resilience Xous leaves to each subscriber. It subscribes and unsubscribes on a server thread
@@ -72,7 +73,7 @@ public final class WifiSubscription: @unchecked Sendable {
     private let updateOpcode: UInt32
     private let eventOpcode: MessageID
     private let logger: Logger
-    private var thread: XousThread?
+    private var thread: OSThread?
     /// Bouncers' refusals: the current bouncer's statistics plus those of every earlier one,
     /// so that the counter never goes back when a bouncer is replaced.
     private let ignoredTally = Mutex<(retired: Int, current: BouncerStatistics?)>((0, nil))
@@ -100,7 +101,7 @@ public final class WifiSubscription: @unchecked Sendable {
         sid = try process.createServer()
         cid = try process.connect(sid)
         manager = try NetManager(process: process, lossNotification: (cid, Action.check.rawValue), logger: logger)
-        thread = try XousThread(name: "gw-subscribe") { [self] in run() }
+        thread = try OSThread(xous: "gw-subscribe") { [self] in run() }
     }
 
     /// What the bouncers refused so far (every bouncer this subscription ran).
@@ -246,10 +247,10 @@ final class NetServerWait: @unchecked Sendable {
     private let lock = ConditionLock()
     private var outcome: Result<NetManager, XousError>?
     private var abandoned = false
-    private var thread: XousThread?
+    private var thread: OSThread?
 
     init(process: XousProcess, notifyCID: CID, logger: Logger) throws(XousError) {
-        thread = try XousThread(name: "gw-net-wait", stackSize: 128 * 1024) { [self] in
+        thread = try OSThread(xous: "gw-net-wait", stackSize: 128 * 1024) { [self] in
             let result: Result<NetManager, XousError>
             do throws(XousError) {
                 let lossNotification = (notifyCID, WifiSubscription.Action.check.rawValue)

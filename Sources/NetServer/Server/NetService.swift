@@ -1,6 +1,7 @@
 public import Logging
 import Synchronization
 public import XousIPC
+import SystemSupport
 
 /// The net server: a process registered as `_Middleware Network Server_` whose main loop
 /// forwards the Wi-Fi subscription opcodes to a private connection manager, which pushes each
@@ -92,7 +93,7 @@ public final class NetService: @unchecked Sendable {
     deinit { stop() }
 
     private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) throws(XousError) {
-        try threads.spawn(name, body)
+        do { try threads.spawn(name, body) } catch { throw .threadNotAvailable }
     }
 
     private func runMain() {

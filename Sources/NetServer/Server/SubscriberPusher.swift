@@ -1,5 +1,6 @@
 import Logging
 import XousIPC
+import SystemSupport
 
 /// Delivers updates to one subscriber, from the caller's thread when it can and from a thread
 /// of its own when it must wait.
@@ -26,7 +27,7 @@ final class SubscriberPusher: @unchecked Sendable {
     /// The pusher thread holds an update it has not finished sending: a direct send now would
     /// overtake it.
     private var pusherSending = false
-    private var thread: XousThread?
+    private var thread: OSThread?
 
     init(
         process: XousProcess, cid: CID, serial: UInt, managerCID: CID,
@@ -38,7 +39,7 @@ final class SubscriberPusher: @unchecked Sendable {
         self.managerCID = managerCID
         self.statistics = statistics
         self.logger = logger
-        thread = try XousThread(name: "net-push-\(cid)", stackSize: 256 * 1024) { [self] in run() }
+        thread = try OSThread(xous: "net-push-\(cid)", stackSize: 256 * 1024) { [self] in run() }
     }
 
     /// Sends `status` to the subscriber now if nothing is ahead of it and its queue has room,

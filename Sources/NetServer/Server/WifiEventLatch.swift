@@ -1,4 +1,5 @@
 import XousIPC
+import SystemSupport
 
 /// The model of the EC/COM side between the Wi-Fi source and the net server: the states waiting
 /// for the connection manager, the interrupt bits they raised, and the "interrupt pending" bit

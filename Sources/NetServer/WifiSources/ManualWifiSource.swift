@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import XousIPC
+import SystemSupport
 
 /// A `WifiSource` driven by its caller: each `emit(_:)` is reported at once, on the calling
 /// thread. For tests, demos and benchmarks that need exact control of what happens when.

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import XousIPC
+import SystemSupport
 
 /// A `WifiSource` that plays a `WifiScenario` on a thread of its own.
 ///
@@ -22,7 +23,7 @@ public final class SimulatedWifiSource: WifiSource, @unchecked Sendable {
     private let playback = Playback()
     // Guarded by `playback.lock`. Held here rather than in `playback` because the thread holds
     // `playback`: a handle there would keep itself alive.
-    private var thread: XousThread?
+    private var thread: OSThread?
 
     /// A source that will play `scenario` once started.
     public init(scenario: WifiScenario) {
@@ -42,7 +43,7 @@ public final class SimulatedWifiSource: WifiSource, @unchecked Sendable {
         guard !playback.stopRequested else { throw WifiSourceError.stopped(source: name) }
         guard !playback.started else { throw WifiSourceError.alreadyStarted(source: name) }
         // The new thread's first act is to take the lock, so it waits until `started` is set.
-        thread = try XousThread(name: "wifi-sim") { playback.play(scenario, emit: emit) }
+        thread = try OSThread(name: "wifi-sim") { playback.play(scenario, emit: emit) }
         playback.started = true
     }
 

@@ -1,4 +1,5 @@
 import XousIPC
+import SystemSupport
 
 extension WifiScenario {
     /// The built-in scenario, the same for the same `seed`: disconnected, connecting to

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemSupport
 
 /// A Xous hosted-mode kernel: the kernel model behind a TCP listener, speaking the real
 /// hosted kernel's frames to processes that are OS processes.
@@ -46,7 +47,7 @@ public final class HostedKernel: @unchecked Sendable {
     /// Admitted processes, by key; `connected` once a socket claimed the key.
     private var admitted: [[UInt8]: Admission] = [:]
     private var sessions: [PID: HostedSession] = [:]
-    private var acceptor: XousThread?
+    private var acceptor: OSThread?
     private var stopped = false
 
     private final class Admission {
@@ -66,7 +67,7 @@ public final class HostedKernel: @unchecked Sendable {
 
     /// Starts accepting connections on a thread of its own.
     public func start() throws(XousError) {
-        acceptor = try XousThread(name: "xous-kernel-accept") { [self] in acceptLoop() }
+        acceptor = try OSThread(xous: "xous-kernel-accept") { [self] in acceptLoop() }
     }
 
     /// Makes room for a process and draws its key; it becomes live when a connection presents
@@ -130,7 +131,7 @@ public final class HostedKernel: @unchecked Sendable {
             // The handshake runs on the connection's own thread: a client that never sends its
             // key stalls nobody else (the real kernel handshakes one connection at a time).
             do {
-                try XousThread(name: "xous-kernel-conn") { [self] in serve(fd) }.detach()
+                try OSThread(xous: "xous-kernel-conn") { [self] in serve(fd) }.detach()
             } catch {
                 close(fd)
             }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemSupport
 
 /// What a hosted-mode process needs from its environment to reach its kernel (`XOUS_SERVER`,
 /// `XOUS_PID`, `XOUS_PROCESS_KEY`), as every Xous hosted-mode process reads it.
@@ -106,7 +107,7 @@ final class HostedPort: KernelPort, @unchecked Sendable {
     private var freeTIDs: [UInt] = []
     private var nextTemporaryTID = HostedPort.firstTemporaryTID
     private var key = pthread_key_t()
-    private var reader: XousThread?
+    private var reader: OSThread?
 
     private struct Answer {
         let frame: HostedFrame
@@ -136,7 +137,7 @@ final class HostedPort: KernelPort, @unchecked Sendable {
             Unmanaged<TIDLease>.fromOpaque(lease!).release()
         }
         do {
-            reader = try XousThread(name: "xous-hosted-rx") { [self] in readAnswers() }
+            reader = try OSThread(xous: "xous-hosted-rx") { [self] in readAnswers() }
         } catch {
             // Fully initialised by now: deinit closes the socket.
             throw .handshake("no thread for the socket reader: \(error)")
@@ -406,5 +407,21 @@ final class HostedPort: KernelPort, @unchecked Sendable {
             throw .doubleFree
         }
         _ = try Self.expect(.ok, answer)
+    }
+}
+
+extension HostedEnvironment {
+    /// This OS process's environment variables.
+    public static func processEnvironment() -> [String: String] {
+        var environment: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "=") {
+                environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            entry += 1
+        }
+        return environment
     }
 }

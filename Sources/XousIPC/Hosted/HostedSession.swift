@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemSupport
 
 /// One hosted process's connection, kernel side: reads its requests, runs them against the
 /// model as that process, and writes each answer (frame and bytes) in one write.
@@ -37,7 +38,7 @@ final class HostedSession: @unchecked Sendable {
         let lock = ConditionLock()
         var job: (@Sendable () -> Void)?
         var done = false
-        var thread: XousThread?
+        var thread: OSThread?
 
         func run() {
             while true {
@@ -273,7 +274,7 @@ final class HostedSession: @unchecked Sendable {
             guard !closed else { return nil }
             let worker = Worker()
             do {
-                worker.thread = try XousThread(name: "xous-kernel-tid") { worker.run() }
+                worker.thread = try OSThread(xous: "xous-kernel-tid") { worker.run() }
             } catch {
                 return nil
             }

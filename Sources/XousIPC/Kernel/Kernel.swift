@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemSupport
 
 /// The kernel model: the server table, the processes and their connection tables, and every
 /// rule by which messages move between them.

@@ -1,3 +1,4 @@
+import SystemSupport
 /// Where a process's syscalls go: the embedded kernel model in this OS process, or a hosted
 /// kernel over TCP. `XousProcess` and `MessageEnvelope` speak only to this, so servers and
 /// clients are the same code under either transport.

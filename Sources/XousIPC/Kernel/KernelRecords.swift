@@ -1,3 +1,4 @@
+import SystemSupport
 /// One message from the moment it is queued until it is answered (or dropped).
 final class PendingMessage: @unchecked Sendable {
     let kind: MessageKind

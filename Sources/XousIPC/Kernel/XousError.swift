@@ -1,3 +1,4 @@
+public import SystemSupport
 /// The error numbers of `xous::Error` (`xous-rs/src/definitions.rs`), with Xous's own codes.
 ///
 /// Every failing call of the model throws one of these, so a peer that only sees the number
@@ -104,5 +105,17 @@ public enum XousError: Int, Error, CaseIterable, Sendable, CustomStringConvertib
         case .securityError: name = "SecurityError"
         }
         return "\(name) (\(rawValue))"
+    }
+}
+
+extension OSThread {
+    /// A thread for the Xous model, whose calls fail with Xous's own errors: a thread the system
+    /// refuses is `ThreadNotAvailable`, as `create_thread` says on Xous.
+    public init(xous name: String, stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) throws(XousError) {
+        do {
+            try self.init(name: name, stackSize: stackSize, body)
+        } catch {
+            throw .threadNotAvailable
+        }
     }
 }

@@ -1,3 +1,4 @@
+public import SystemSupport
 /// A process of the model: the caller identity for every kernel call, with its own table of
 /// 32 connections.
 ///

@@ -1,3 +1,4 @@
+import SystemSupport
 /// The name server (Xous's `xous-names`): maps names to SIDs and connects callers to the
 /// servers behind them without ever telling them the SID.
 ///
@@ -34,7 +35,7 @@ public final class NameServer: @unchecked Sendable {
 
     private let process: XousProcess
     private let selfCID: CID
-    private var thread: XousThread?
+    private var thread: OSThread?
 
     private struct Entry {
         let sid: SID
@@ -86,7 +87,7 @@ public final class NameServer: @unchecked Sendable {
         let process = try kernel.createProcess(name: "xous-names")
         _ = try process.createServer(sid: nameServerSID)
         let server = NameServer(process: process, selfCID: try process.tryConnect(nameServerSID))
-        server.thread = try XousThread(name: "xous-names") { [server] in server.run() }
+        server.thread = try OSThread(xous: "xous-names") { [server] in server.run() }
         return server
     }
 

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Synchronization
+import SystemSupport
 
 /// A short, bounded busy wait that a thread does before it parks.
 ///

@@ -3,6 +3,7 @@ import XousIPC
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemSupport
 
 /// Collects an MQTT client's events so that integration tests can wait for them.
 ///

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import BrokerProcess
 import XousIPC
+import SystemSupport
 
 /// Whether the kernel thread `id` of this process still exists.
 public func threadExists(_ id: Int32) -> Bool {

@@ -1,4 +1,5 @@
 import XousIPC
+import SystemSupport
 
 /// A lock for tests that measure the whole OS process (heap in use, live threads) and for the
 /// tests that disturb such a measurement most (the hosted-mode sets: child processes, sockets

@@ -24,8 +24,8 @@ public enum TerminationSignals {
     /// named `threadName`.
     public static func onSignal(
         threadName: String = "signals", hangUp: Bool = false, _ action: @escaping @Sendable (Int32) -> Void
-    ) throws(XousError) {
-        try XousThread(name: threadName, stackSize: 64 * 1024) {
+    ) throws(OSThread.Unavailable) {
+        try OSThread(name: threadName, stackSize: 64 * 1024) {
             var set = signalSet(hangUp: hangUp)
             var number: Int32 = 0
             while sigwait(&set, &number) == 0 { action(number) }
@@ -43,21 +43,5 @@ public enum TerminationSignals {
         sigaddset(&set, SIGINT)
         if hangUp { sigaddset(&set, SIGHUP) }
         return set
-    }
-}
-
-extension HostedEnvironment {
-    /// This OS process's environment variables.
-    public static func processEnvironment() -> [String: String] {
-        var environment: [String: String] = [:]
-        var entry = environ
-        while let pointer = entry.pointee {
-            let text = String(cString: pointer)
-            if let equals = text.firstIndex(of: "=") {
-                environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            entry += 1
-        }
-        return environment
     }
 }

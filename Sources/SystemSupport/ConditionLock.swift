@@ -6,10 +6,10 @@ import Musl
 import Darwin
 #endif
 
-/// A mutex with one condition variable, the parking primitive every blocking call of the model uses.
+/// A mutex with one condition variable, for a thread that parks until something happens.
 ///
-/// Xous parks a thread in the kernel until a message or a reply arrives; here a thread parks on a
-/// pthread condition variable, which costs no CPU while it waits. Waits with a deadline use the
+/// The Xous model parks a thread on one until a message or a reply arrives (Xous parks it in the
+/// kernel); other modules park their own threads the same way. A parked thread costs no CPU. Waits with a deadline use the
 /// monotonic clock so that a wall-clock step cannot stretch or shorten them.
 public final class ConditionLock: @unchecked Sendable {
     // The pthread objects live in their own allocations: they must never move once initialised.
@@ -70,14 +70,14 @@ public final class ConditionLock: @unchecked Sendable {
     /// Parks on `other`, a further condition guarded by this lock's mutex. The kernel model has
     /// one lock and many conditions (one per server queue, one per blocked sender), so that a
     /// wake-up reaches only the thread it concerns.
-    @inline(__always) func wait(on other: ParkingCondition) { pthread_cond_wait(other.condition, mutex) }
+    @inline(__always) package func wait(on other: ParkingCondition) { pthread_cond_wait(other.condition, mutex) }
 }
 
 /// A condition variable used with a `ConditionLock`'s mutex.
-final class ParkingCondition: @unchecked Sendable {
+package final class ParkingCondition: @unchecked Sendable {
     let condition: UnsafeMutablePointer<pthread_cond_t>
 
-    init() {
+    package init() {
         condition = .allocate(capacity: 1)
         pthread_cond_init(condition, nil)
     }
@@ -87,8 +87,8 @@ final class ParkingCondition: @unchecked Sendable {
         condition.deallocate()
     }
 
-    @inline(__always) func signal() { pthread_cond_signal(condition) }
-    @inline(__always) func broadcast() { pthread_cond_broadcast(condition) }
+    @inline(__always) package func signal() { pthread_cond_signal(condition) }
+    @inline(__always) package func broadcast() { pthread_cond_broadcast(condition) }
 }
 
 /// A point on the monotonic clock, in nanoseconds since an arbitrary origin.

@@ -5,12 +5,15 @@ import Musl
 #endif
 import Synchronization
 
-/// A joinable OS thread, the model of Xous's `create_thread` / `join_thread`.
+/// A joinable OS thread, named (what `top -H` shows), with the stack size its owner asks for.
 ///
-/// Servers in Xous are threads parked in `receive_message`; the model runs each on a real
-/// thread so that an idle server costs no CPU. Threads are joined, never detached, so that a
-/// test can prove that nothing outlives its owner.
-public struct XousThread: ~Copyable, Sendable {
+/// Servers in Xous are threads parked in `receive_message`; the Xous model runs each on one of
+/// these (its `create_thread` / `join_thread`), and so do the other modules' threads. They are
+/// joined, never left behind, so that a test can prove that nothing outlives its owner.
+public struct OSThread: ~Copyable, Sendable {
+    /// The system refused a new thread (its limit of threads or memory).
+    public struct Unavailable: Error, Hashable, Sendable {}
+
     private let handle: pthread_t
     /// Retained by this handle, released when it is joined, detached or dropped (an Unmanaged
     /// reference, because `discard` needs trivially destroyed stored properties).
@@ -20,8 +23,8 @@ public struct XousThread: ~Copyable, Sendable {
     ///
     /// - Parameter stackSize: bytes of stack; servers need little, and a small stack keeps
     ///   the virtual size of a process with many subscribers modest.
-    /// - Throws: `XousError.threadNotAvailable` when the system refuses a new thread.
-    public init(name: String, stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) throws(XousError) {
+    /// - Throws: `Unavailable` when the system refuses a new thread.
+    public init(name: String, stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) throws(Unavailable) {
         let finished = ThreadFinished()
         let box = Unmanaged.passRetained(ThreadStart(name: name, body: body, finished: finished)).toOpaque()
         var attributes = pthread_attr_t()
@@ -38,7 +41,7 @@ public struct XousThread: ~Copyable, Sendable {
         }, box)
         guard result == 0 else {
             Unmanaged<ThreadStart>.fromOpaque(box).release()
-            throw .threadNotAvailable
+            throw Unavailable()
         }
         handle = thread
         self.finished = Unmanaged.passRetained(finished)
@@ -105,7 +108,7 @@ private final class ThreadStart: Sendable {
     let body: @Sendable () -> Void
     let finished: ThreadFinished
     init(name: String, body: @escaping @Sendable () -> Void, finished: ThreadFinished) {
-        self.name = String(name.utf8.prefix(15)) ?? "xous"
+        self.name = String(name.utf8.prefix(15)) ?? "thread"
         self.body = body
         self.finished = finished
     }
@@ -137,7 +140,7 @@ private final class ThreadFinished: @unchecked Sendable {
 /// Threads started together and joined together, for owners that start a few server threads
 /// and must join all of them when they stop.
 public final class ThreadGroup: @unchecked Sendable {
-    private final class Slot { var thread: XousThread?; init(_ thread: consuming XousThread) { self.thread = .some(thread) } }
+    private final class Slot { var thread: OSThread?; init(_ thread: consuming OSThread) { self.thread = .some(thread) } }
     private let lock = ConditionLock()
     private var slots: [Slot] = []
 
@@ -145,8 +148,8 @@ public final class ThreadGroup: @unchecked Sendable {
     public init() {}
 
     /// Starts `body` on a new thread that belongs to this group.
-    public func spawn(_ name: String, stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) throws(XousError) {
-        let slot = Slot(try XousThread(name: name, stackSize: stackSize, body))
+    public func spawn(_ name: String, stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) throws(OSThread.Unavailable) {
+        let slot = Slot(try OSThread(name: name, stackSize: stackSize, body))
         lock.withLock { slots.append(slot) }
     }
 
@@ -160,7 +163,7 @@ public final class ThreadGroup: @unchecked Sendable {
     }
 }
 
-extension XousThread {
+extension OSThread {
     /// Lets the thread run on unjoined, for a thread that lives as long as the OS process (a
     /// signal waiter): its resources go back to the system when it ends.
     public consuming func detach() {

@@ -9,12 +9,13 @@ let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
 let propertyBased: Target.Dependency = .product(name: "PropertyBased", package: "swift-property-based")
+let deque: Target.Dependency = .product(name: "DequeModule", package: "swift-collections")
 
 // MARK: What ships
 
 let shipped: [Target] = [
     // Threads, locks, clocks, random numbers and signals, for every module that runs threads.
-    .target(name: "SystemSupport"),
+    .target(name: "SystemSupport", dependencies: [deque]),
     // The Xous model: kernel, processes, messages, the name server, hosted mode, the rkyv codec.
     .target(name: "XousIPC", dependencies: ["SystemSupport"]),
     // The net server, its Wi-Fi state subscription protocol, the bouncer and the Wi-Fi sources.
@@ -61,6 +62,7 @@ let tests: [Target] = [
     .target(
         name: "TestHarness", dependencies: ["BrokerProcess", "MQTT", "SystemSupport", "XousIPC", propertyBased],
         path: "Tests/Support/TestHarness"),
+    .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport", "TestHarness"]),
     .testTarget(name: "XousIPCTests", dependencies: ["SystemSupport", "XousIPC", "TestHarness", propertyBased]),
     .testTarget(name: "MQTTTests", dependencies: ["MQTT", "SystemSupport", "TestHarness", logging]),
     .testTarget(name: "GatewayJSONTests", dependencies: ["GatewayJSON", propertyBased]),
@@ -124,6 +126,7 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: shipped + tests + fuzz + tools,
     swiftLanguageModes: [.v6]

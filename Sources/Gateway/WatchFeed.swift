@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Synchronization
+import SystemSupport
 
 /// Wi-Fi events on their way from the main server to the control socket's watchers.
 ///
@@ -16,20 +17,13 @@ final class WatchFeed: Sendable {
     static let capacity = 256
 
     struct Event {
-        /// Position in the feed, from 0.
-        let position: Int
         /// The update's `seq`.
         let seq: Int
         /// The whole event line, newline included.
         let line: [UInt8]
     }
 
-    private struct Ring {
-        var events: [Event] = []
-        var next = 0
-    }
-
-    private let ring = Mutex(Ring())
+    private let ring = Mutex(BoundedQueue<Event>(capacity: WatchFeed.capacity))
     private let watchers = Atomic<Int>(0)
     private let poked = Atomic<Bool>(false)
     /// The socket thread polls this end.
@@ -58,18 +52,14 @@ final class WatchFeed: Sendable {
     var hasWatchers: Bool { watchers.load(ordering: .relaxed) > 0 }
 
     /// The position the next event will get.
-    var position: Int { ring.withLock { $0.next } }
+    var position: Int { ring.withLock { $0.nextPosition } }
 
     func addWatcher() { watchers.add(1, ordering: .relaxed) }
     func removeWatcher() { watchers.subtract(1, ordering: .relaxed) }
 
     /// Appends an event and wakes the socket thread.
     func post(seq: Int, line: [UInt8]) {
-        ring.withLock { ring in
-            ring.events.append(Event(position: ring.next, seq: seq, line: line))
-            ring.next += 1
-            if ring.events.count > Self.capacity { ring.events.removeFirst(ring.events.count - Self.capacity) }
-        }
+        ring.withLock { _ = $0.append(Event(seq: seq, line: line)) }
         poke()
     }
 
@@ -96,9 +86,8 @@ final class WatchFeed: Sendable {
     /// The events at `cursor` and after, and how many of those fell out of the ring.
     func events(from cursor: Int) -> (events: [Event], missed: Int, next: Int) {
         ring.withLock { ring in
-            let available = ring.events.filter { $0.position >= cursor }
-            let first = available.first?.position ?? ring.next
-            return (available, max(0, first - cursor), ring.next)
+            let (events, missed) = ring.elements(from: cursor)
+            return (events, missed, ring.nextPosition)
         }
     }
 }

@@ -22,7 +22,7 @@ final class SubscriberPusher: @unchecked Sendable {
     private let statistics: NetStatistics
     private let logger: Logger
     private let lock = ConditionLock()
-    private var outbox = OutboxQueue<WlanStatusIpc>()
+    private var outbox = BoundedQueue<WlanStatusIpc>(capacity: SubscriberPusher.outboxCapacity)
     private var stopping = false
     /// The pusher thread holds an update it has not finished sending: a direct send now would
     /// overtake it.
@@ -62,11 +62,7 @@ final class SubscriberPusher: @unchecked Sendable {
     /// Queues `status` for the pusher thread; never blocks.
     func enqueue(_ status: WlanStatusIpc) {
         lock.withLock {
-            if outbox.count >= SubscriberPusher.outboxCapacity {
-                outbox.dropFirst()
-                statistics.record(.outboxOverflow)
-            }
-            outbox.append(status)
+            if outbox.append(status) != nil { statistics.record(.outboxOverflow) }
             lock.signal()
         }
     }

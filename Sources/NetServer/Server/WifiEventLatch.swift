@@ -15,22 +15,17 @@ final class WifiEventLatch: @unchecked Sendable {
     static let capacity = 65_536
 
     private let lock = ConditionLock()
-    private var pending: [WlanStatus] = []
+    private var pending = BoundedQueue<WlanStatus>(capacity: WifiEventLatch.capacity)
     private var last = WlanStatus.default
     private var activeBits: UInt = 0
     /// The configuration the chip reported with the last `wlanIpConfigUpdate`.
     private var ipv4Config: Ipv4Conf?
     private var interruptRaised = false
-    private var droppedCount = 0
 
     /// Queues a state and notes the interrupt bits it raises; returns true when the caller must
     /// raise the interrupt (none is pending).
     func post(_ status: WlanStatus) -> Bool {
         lock.withLock {
-            if pending.count >= WifiEventLatch.capacity {
-                pending.removeFirst()
-                droppedCount += 1
-            }
             let bits = ComInterruptBits.raised(from: last, to: status)
             if bits & ComInterruptBits.wlanIpConfigUpdate != 0 { ipv4Config = status.ipv4 }
             activeBits |= bits
@@ -56,12 +51,9 @@ final class WifiEventLatch: @unchecked Sendable {
 
     /// Takes every queued state, oldest first.
     func drain() -> [WlanStatus] {
-        lock.withLock {
-            defer { pending.removeAll(keepingCapacity: true) }
-            return pending
-        }
+        lock.withLock { pending.removeAll() }
     }
 
     /// States dropped because the latch was full.
-    var dropped: Int { lock.withLock { droppedCount } }
+    var dropped: Int { lock.withLock { pending.dropped } }
 }

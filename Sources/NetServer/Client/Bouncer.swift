@@ -43,7 +43,7 @@ struct Bouncer: Sendable {
         }
     }
 
-    private func refuse(_ envelope: borrowing MessageEnvelope, _ reason: BouncerStatistics.Refusal, _ what: String) {
+    private func refuse(_ envelope: borrowing MessageEnvelope, _ reason: BouncerEvent, _ what: String) {
         note(reason, what)
         // A hostile sender must not pin a queue slot: that would make destroy_server fail
         // with ServerQueueFull at unsubscribe. (A Borrow goes back when the envelope drops.)
@@ -53,8 +53,8 @@ struct Bouncer: Sendable {
     /// Counts a refusal and logs it, but only the 1st, 2nd, 4th, 8th, … one: a peer that floods
     /// the bouncer must not flood the log too (or slow the bouncer down with it). The opcode a
     /// peer chose is not logged; the kind and the count say enough.
-    private func note(_ reason: BouncerStatistics.Refusal, _ what: String) {
-        let count = statistics.refused(reason)
+    private func note(_ reason: BouncerEvent, _ what: String) {
+        let count = statistics.record(reason, countingTogether: BouncerEvent.refusals)
         guard count & (count - 1) == 0 else { return }
         logger.warning("Wi-Fi state bouncer ignored \(what); \(count) ignored so far")
     }
@@ -71,9 +71,9 @@ struct Bouncer: Sendable {
         // Borrow), so the bouncer waits until the subscriber has handled the update.
         do {
             try process.lend(returnCID, id: MessageID(opcode), Buffer(encoding: status))
-            statistics.forwarded()
+            statistics.record(.forwarded)
         } catch {
-            statistics.undelivered()
+            statistics.record(.undelivered)
             logger.warning("Wi-Fi state bouncer could not reach its subscriber: \(error)")
         }
     }

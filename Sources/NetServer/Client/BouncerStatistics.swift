@@ -1,60 +1,35 @@
-import Synchronization
+public import SystemSupport
 
-/// What a bouncer did with the messages that reached it.
-public final class BouncerStatistics: Sendable {
-    /// Why the bouncer refused a message.
-    public enum Refusal: Int, CaseIterable, Sendable {
-        /// An opcode other than Update and Drop.
-        case unknownOpcode
-        /// Update or Drop, but not as the kind the protocol uses (a Move for Update, a
-        /// BlockingScalar for Drop): a scalar instead of memory, a Borrow, a MutableBorrow, …
-        case wrongKind
-        /// An Update whose buffer is not a well-formed `WlanStatusIpc`: empty, truncated,
-        /// oversized, an `offset` beyond its pages, or bytes that break the layout's rules.
-        case malformedUpdate
-        /// A Drop from another process: only the subscriber's own `NetManager` may end the
-        /// bouncer, so a peer holding the SID cannot cut the subscription.
-        case strangerDrop
-    }
+/// What a bouncer did with the messages that reached it, readable from any thread.
+public typealias BouncerStatistics = Counters<BouncerEvent>
 
-    private let forwardedCount = Atomic<Int>(0)
-    private let undeliveredCount = Atomic<Int>(0)
-    private let unknownOpcodeCount = Atomic<Int>(0)
-    private let wrongKindCount = Atomic<Int>(0)
-    private let malformedCount = Atomic<Int>(0)
-    private let strangerDropCount = Atomic<Int>(0)
-    private let refusedCount = Atomic<Int>(0)
+/// What a bouncer counts: what it passed on, and each reason it refused a message for.
+public enum BouncerEvent: Int, CaseIterable, Sendable {
+    /// An Update passed on to the subscriber's own server.
+    case forwarded
+    /// A well-formed Update the subscriber's own server could not take (it was gone).
+    case undelivered
+    /// Refused: an opcode other than Update and Drop.
+    case unknownOpcode
+    /// Refused: Update or Drop, but not as the kind the protocol uses (a Move for Update, a
+    /// BlockingScalar for Drop): a scalar instead of memory, a Borrow, a MutableBorrow, …
+    case wrongKind
+    /// Refused: an Update whose buffer is not a well-formed `WlanStatusIpc`: empty, truncated,
+    /// oversized, an `offset` beyond its pages, or bytes that break the layout's rules.
+    case malformedUpdate
+    /// Refused: a Drop from another process: only the subscriber's own `NetManager` may end the
+    /// bouncer, so a peer holding the SID cannot cut the subscription.
+    case strangerDrop
 
-    init() {}
+    /// The reasons for refusing a message.
+    public static let refusals: [BouncerEvent] = [.unknownOpcode, .wrongKind, .malformedUpdate, .strangerDrop]
+}
 
-    func forwarded() { forwardedCount.wrappingAdd(1, ordering: .relaxed) }
-    func undelivered() { undeliveredCount.wrappingAdd(1, ordering: .relaxed) }
-
-    /// Counts a refusal; returns how many messages have been refused so far, this one included.
-    func refused(_ reason: Refusal) -> Int {
-        switch reason {
-        case .unknownOpcode: unknownOpcodeCount.wrappingAdd(1, ordering: .relaxed)
-        case .wrongKind: wrongKindCount.wrappingAdd(1, ordering: .relaxed)
-        case .malformedUpdate: malformedCount.wrappingAdd(1, ordering: .relaxed)
-        case .strangerDrop: strangerDropCount.wrappingAdd(1, ordering: .relaxed)
-        }
-        return refusedCount.wrappingAdd(1, ordering: .relaxed).newValue
-    }
-
+extension Counters where Event == BouncerEvent {
     /// Updates passed on to the subscriber's own server.
-    public var forwardedUpdates: Int { forwardedCount.load(ordering: .relaxed) }
+    public var forwardedUpdates: Int { self[.forwarded] }
     /// Messages refused, for any reason.
-    public var ignoredMessages: Int { refusedCount.load(ordering: .relaxed) }
+    public var ignoredMessages: Int { total(BouncerEvent.refusals) }
     /// Well-formed updates the subscriber's own server could not take (it was gone).
-    public var undeliveredUpdates: Int { undeliveredCount.load(ordering: .relaxed) }
-
-    /// Messages refused for `reason`.
-    public subscript(_ reason: Refusal) -> Int {
-        switch reason {
-        case .unknownOpcode: unknownOpcodeCount.load(ordering: .relaxed)
-        case .wrongKind: wrongKindCount.load(ordering: .relaxed)
-        case .malformedUpdate: malformedCount.load(ordering: .relaxed)
-        case .strangerDrop: strangerDropCount.load(ordering: .relaxed)
-        }
-    }
+    public var undeliveredUpdates: Int { self[.undelivered] }
 }

@@ -1,7 +1,7 @@
 public import Logging
 import Synchronization
 public import XousIPC
-import SystemSupport
+public import SystemSupport
 
 /// The client side of the net server (Xous's `NetManager` in `services/net/src/lib.rs`).
 ///

@@ -115,7 +115,6 @@ final class ConnectionManager: @unchecked Sendable {
         nextSerial += 1
         subscribers.append((subscriberCID, Subscriber(subscription: subscription, pusher: pusher)))
         statistics.record(.subscribed)
-        statistics.setSubscribers(subscribers.count)
         // Beyond Xous, which sends nothing until the next change: the new subscriber learns
         // the current state at once instead of showing Unknown until something happens.
         pusher.deliver(WlanStatusIpc(cache))
@@ -155,7 +154,7 @@ final class ConnectionManager: @unchecked Sendable {
         // Disconnecting first wakes a pusher parked on the subscriber's full queue.
         if disconnect { try? process.disconnect(cid) }
         entry.subscriber.pusher.stop()
-        statistics.setSubscribers(subscribers.count)
+        statistics.record(.removed)
     }
 
     private func stateChanged(_ status: WlanStatus) {

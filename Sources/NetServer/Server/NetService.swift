@@ -1,7 +1,7 @@
 public import Logging
 import Synchronization
 public import XousIPC
-import SystemSupport
+public import SystemSupport
 
 /// The net server: a process registered as `_Middleware Network Server_` whose main loop
 /// forwards the Wi-Fi subscription opcodes to a private connection manager, which pushes each

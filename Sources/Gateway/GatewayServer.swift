@@ -49,7 +49,6 @@ public final class GatewayServer: @unchecked Sendable {
     /// Where each queued request's answer goes, by the id the queue knows it by.
     private var origins: [Int: PendingControl] = [:]
     private var nextRequestID = 0
-    private var everConnected = false
     /// Discovery waits until the broker's retained discovery has been read (`DiscoveryScan`):
     /// on the first connection, on a new broker, and after a reload that moved it.
     private var needsDiscoveryScan = true
@@ -236,8 +235,6 @@ public final class GatewayServer: @unchecked Sendable {
     private func mqttConnected() {
         state.mqttConnected = true
         state.mqttConnects += 1
-        if everConnected { state.mqttReconnects += 1 }
-        everConnected = true
         state.mqttSince = .now
         logger.info("MQTT connected", metadata: ["reconnects": "\(state.mqttReconnects)"])
         // Discovery waits for what the broker keeps of it (once per broker and configuration);

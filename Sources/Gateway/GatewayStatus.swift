@@ -20,8 +20,8 @@ public struct GatewayStatus: Sendable, Hashable {
     public var mqttConnected = false
     /// When the connection last came up or went down (the start time until the first change).
     public var mqttSince: WallClockTime = .now
-    /// Successful connections after the first.
-    public var mqttReconnects = 0
+    /// Connections after the first: every one that followed a lost (or replaced) connection.
+    public var mqttReconnects: Int { max(0, mqttConnects - 1) }
     /// Successful connections.
     public var mqttConnects = 0
     /// Why the connection last went down or failed, if it did.

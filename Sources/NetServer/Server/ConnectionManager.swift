@@ -24,7 +24,6 @@ final class ConnectionManager: @unchecked Sendable {
     }
 
     // Touched only by the manager's thread: it alone changes the table.
-    private var cache = WlanStatus.default
     /// Keyed by CID like Xous's `HashMap<CID, WifiStateSubscription>`, kept in subscription order.
     private var subscribers: [(cid: CID, subscriber: Subscriber)] = []
     private var nextSerial: UInt = 1
@@ -117,7 +116,7 @@ final class ConnectionManager: @unchecked Sendable {
         statistics.record(.subscribed)
         // Beyond Xous, which sends nothing until the next change: the new subscriber learns
         // the current state at once instead of showing Unknown until something happens.
-        pusher.deliver(WlanStatusIpc(cache))
+        pusher.deliver(WlanStatusIpc(snapshot.value))
     }
 
     private func unsubscribe(_ envelope: consuming MessageEnvelope) {
@@ -158,7 +157,6 @@ final class ConnectionManager: @unchecked Sendable {
     }
 
     private func stateChanged(_ status: WlanStatus) {
-        cache = status
         snapshot.value = status
         statistics.record(.stateChanged)
         let update = WlanStatusIpc(status)

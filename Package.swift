@@ -97,10 +97,11 @@ let tools: [Target] = [
     // End-to-end, IPC, hosted, idle and start-up figures against a real broker (BENCHMARKS.md).
     .executableTarget(
         name: "gateway-bench",
-        dependencies: ["BrokerProcess", "CMallocInfo", "Gateway", "MQTT", "NetServer", "SystemSupport", "XousIPC", logging],
+        dependencies: ["BrokerProcess", "CMallocInfo", "Gateway", "MQTT", "NetServer", "SystemSupport", "XousIPC", logging, argumentParser],
         path: "Benchmarks/gateway-bench"),
     // Prints the pushes arriving through a bouncer: the IPC path alone.
-    .executableTarget(name: "xous-demo", dependencies: ["SystemSupport", "XousIPC", "NetServer", logging], path: "Examples/xous-demo"),
+    .executableTarget(
+        name: "xous-demo", dependencies: ["SystemSupport", "XousIPC", "NetServer", logging, argumentParser], path: "Examples/xous-demo"),
 ]
 
 // MARK: The package

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import ArgumentParser
 
 /// The command line: counts and durations, with `--quick` choosing smaller defaults.
 struct Options {
@@ -36,79 +34,103 @@ struct Options {
 
     static let allSections: Set<String> = ["end-to-end", "ipc", "hosted", "gatewayd"]
 
-    static let usage = """
-        usage: gateway-bench [--quick] [--updates N] [--rate N] [--flood N] [--rounds N] [--window N]
-                             [--ipc-updates N] [--fanout-updates N] [--fanouts 1,10,100]
-                             [--idle-seconds S] [--startup-runs N] [--gatewayd PATH]
-                             [--only end-to-end,ipc,hosted,gatewayd]
-               gateway-bench --soak N [--window N]
-        Starts its own mosquitto on a free loopback port; gatewayd must be built beside this
-        binary (swift build -c release --product gatewayd) for the idle and start-up figures.
-        --soak N pushes N updates through the whole gateway path instead, checks that every one
-        arrives once and in order, and that resident memory stays flat.
-        """
+    /// Smaller counts and shorter runs, for a quick look.
+    mutating func makeQuick() {
+        quick = true
+        updates = 4_000
+        flood = 5_000
+        rounds = 3
+        ipcUpdates = 50_000
+        fanoutUpdates = 5_000
+        idleSeconds = 10
+    }
+}
 
-    /// Parses `arguments` (without the program name); exits with the usage on a mistake.
-    static func parse(_ arguments: [String]) -> Options {
-        var options = Options()
-        if arguments.contains("--quick") {
-            options.quick = true
-            options.updates = 4_000
-            options.flood = 5_000
-            options.rounds = 3
-            options.ipcUpdates = 50_000
-            options.fanoutUpdates = 5_000
-            options.idleSeconds = 10
-        }
-        var index = 0
-        func value() -> String {
-            index += 1
-            guard index < arguments.count else { fail("\(arguments[index - 1]) needs a value") }
-            return arguments[index]
-        }
-        func number() -> Int {
-            let text = value()
-            guard let number = Int(text), number > 0 else { fail("\(arguments[index - 1]): \(text) is not a positive number") }
-            return number
-        }
-        while index < arguments.count {
-            switch arguments[index] {
-            case "--quick": break
-            case "--updates": options.updates = number()
-            case "--rate": options.rate = number()
-            case "--flood": options.flood = number()
-            case "--window": options.window = number()
-            case "--rounds": options.rounds = number()
-            case "--ipc-updates": options.ipcUpdates = number()
-            case "--fanout-updates": options.fanoutUpdates = number()
-            case "--fanouts":
-                let list = value().split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
-                guard !list.isEmpty else { fail("--fanouts wants a list such as 1,10,100") }
+/// The command line. Counts left out take `Options`' defaults (`--quick`'s when given).
+@main
+struct GatewayBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway-bench",
+        abstract: "Measure gatewayd against a plain libmosquitto publisher, with a mosquitto of its own.",
+        discussion: """
+            Starts its own mosquitto on a free loopback port; gatewayd must be built beside this \
+            binary (swift build -c release --product gatewayd) for the idle and start-up figures. \
+            --soak N pushes N updates through the whole gateway path instead, checks that every \
+            one arrives once and in order, and that resident memory stays flat.
+            """)
+
+    @Flag(help: "Smaller counts and shorter runs.")
+    var quick = false
+    @Option(help: "Paced updates per latency run (gateway, baseline, IPC).")
+    var updates: Int?
+    @Option(help: "Pace of the latency runs, updates per second.")
+    var rate: Int?
+    @Option(help: "Updates per end-to-end throughput run.")
+    var flood: Int?
+    @Option(help: "Gateway and baseline throughput runs, alternating; the median ratio is the figure.")
+    var rounds: Int?
+    @Option(help: "Updates that may be on their way at once in a throughput run.")
+    var window: Int?
+    @Option(name: .customLong("ipc-updates"), help: "Updates of the IPC throughput run with one subscriber.")
+    var ipcUpdates: Int?
+    @Option(name: .customLong("fanout-updates"), help: "Updates per fan-out throughput run.")
+    var fanoutUpdates: Int?
+    @Option(help: "Subscriber counts of the fan-out runs, e.g. 1,10,100.")
+    var fanouts: String?
+    @Option(name: .customLong("idle-seconds"), help: "Seconds of the idle measurement.")
+    var idleSeconds: Int?
+    @Option(name: .customLong("startup-runs"), help: "gatewayd start-ups to take the median of.")
+    var startupRuns: Int?
+    @Option(help: "The gatewayd binary (default: the one beside this one).")
+    var gatewayd: String?
+    @Option(help: "Sections to run, from: end-to-end, gatewayd, hosted, ipc (default: all).")
+    var only: String?
+    @Option(help: "Push this many updates through the whole path and check each arrives once, in order (runs alone).")
+    var soak: Int?
+
+    /// The options these flags make.
+    var options: Options {
+        get throws {
+            var options = Options()
+            if quick { options.makeQuick() }
+            for (value, flag) in [
+                (updates, "--updates"), (rate, "--rate"), (flood, "--flood"), (rounds, "--rounds"), (window, "--window"),
+                (ipcUpdates, "--ipc-updates"), (fanoutUpdates, "--fanout-updates"), (idleSeconds, "--idle-seconds"),
+                (startupRuns, "--startup-runs"), (soak, "--soak"),
+            ] where (value ?? 1) <= 0 {
+                throw ValidationError("\(flag) takes a positive number, got \(value!)")
+            }
+            options.updates = updates ?? options.updates
+            options.rate = rate ?? options.rate
+            options.flood = flood ?? options.flood
+            options.rounds = rounds ?? options.rounds
+            options.window = window ?? options.window
+            options.ipcUpdates = ipcUpdates ?? options.ipcUpdates
+            options.fanoutUpdates = fanoutUpdates ?? options.fanoutUpdates
+            options.idleSeconds = idleSeconds.map(Double.init) ?? options.idleSeconds
+            options.startupRuns = startupRuns ?? options.startupRuns
+            options.gatewayd = gatewayd
+            if let fanouts {
+                let list = fanouts.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
+                guard !list.isEmpty else { throw ValidationError("--fanouts wants a list such as 1,10,100") }
                 options.fanouts = list
-            case "--idle-seconds": options.idleSeconds = Double(number())
-            case "--startup-runs": options.startupRuns = number()
-            case "--gatewayd": options.gatewayd = value()
-            case "--soak":
-                options.soakUpdates = number()
-                options.sections = ["soak"]
-            case "--only":
-                let list = Set(value().split(separator: ",").map(String.init))
-                guard !list.isEmpty, list.isSubset(of: allSections) else {
-                    fail("--only wants sections from: \(allSections.sorted().joined(separator: ","))")
+            }
+            if let only {
+                let list = Set(only.split(separator: ",").map(String.init))
+                guard !list.isEmpty, list.isSubset(of: Options.allSections) else {
+                    throw ValidationError("--only wants sections from: \(Options.allSections.sorted().joined(separator: ","))")
                 }
                 options.sections = list
-            case "-h", "--help":
-                print(usage)
-                exit(0)
-            default: fail("unknown argument \(arguments[index])")
             }
-            index += 1
+            if let soak {
+                options.soakUpdates = soak
+                options.sections = ["soak"]
+            }
+            return options
         }
-        return options
     }
 
-    private static func fail(_ message: String) -> Never {
-        printError("gateway-bench: \(message)\n\(usage)")
-        exit(2)
-    }
+    func validate() throws { _ = try options }
+
+    func run() throws { Bench(options: try options).run() }
 }

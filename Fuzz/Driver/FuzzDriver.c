@@ -1,2 +1,2 @@
-// SwiftPM needs a source file to make a C target; the declaration in include/ is all there is.
+// SwiftPM needs a source file to make a C target; the declarations in include/ are all there is.
 #include "FuzzDriver.h"

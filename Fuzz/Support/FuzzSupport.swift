@@ -1,9 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-#if FUZZING
 import CFuzzDriver
-#endif
 
 /// Stops the process when a fuzzed decoder broke a promise it makes.
 ///
@@ -91,18 +89,24 @@ private func writeError(_ text: String) {
     text.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }
 
-#if FUZZING
-/// Hands the process to libFuzzer, which then calls `testOneInput` with each input it makes.
+/// The one `main` of every fuzz target: `@main enum Fuzz: FuzzMain {}` in the target, whose
+/// input handler is its `@_cdecl("LLVMFuzzerTestOneInput")` function.
 ///
-/// An executable target cannot simply let libFuzzer's own `main` run: on Linux SwiftPM links
-/// every executable with `main` aliased to `<module>_main` (so tests can link executables), and
-/// that alias must resolve. So each fuzz target defines `<module>_main` with `@_cdecl`, calling this.
-public func runFuzzer(
-    _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
-    _ testOneInput: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt {
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv, testOneInput)
+/// Built with `-D FUZZING` (scripts/fuzz), it hands the process to libFuzzer
+/// (`LLVMFuzzerRunDriver`), which calls the handler with each input it makes; libFuzzer's own
+/// `main` cannot run, because SwiftPM links every executable with `main` aliased to
+/// `<module>_main`. In a normal build it replays the files (or directories) it is given, so the
+/// seeds and any crash file can be run, and debugged, without the sanitizer build.
+public protocol FuzzMain {}
+
+extension FuzzMain {
+    public static func main() {
+        #if FUZZING
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in LLVMFuzzerTestOneInput(data, size) })
+        #else
+        exit(replay(Array(CommandLine.arguments.dropFirst())) { data, size in LLVMFuzzerTestOneInput(data, size) })
+        #endif
+    }
 }
-#endif

@@ -141,17 +141,5 @@ private func writeConfig(_ bytes: UnsafeBufferPointer<UInt8>) {
     }
 }
 
-#if FUZZING
-@_cdecl("fuzz_config_main")
-func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    runFuzzer(argc, argv, fuzz)
-}
-#else
-/// Without libFuzzer (the normal build) the target replays the files it is given.
 @main
-struct ReplayConfig {
-    static func main() {
-        exit(replay(Array(CommandLine.arguments.dropFirst()), fuzz))
-    }
-}
-#endif
+enum Fuzz: FuzzMain {}

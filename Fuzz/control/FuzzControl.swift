@@ -96,17 +96,5 @@ private func isPrintable(_ text: String) -> Bool {
     !text.utf8.contains { $0 < 0x20 || $0 == 0x7f }
 }
 
-#if FUZZING
-@_cdecl("fuzz_control_main")
-func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    runFuzzer(argc, argv, fuzz)
-}
-#else
-/// Without libFuzzer (the normal build) the target replays the files it is given.
 @main
-struct ReplayControl {
-    static func main() {
-        exit(replay(Array(CommandLine.arguments.dropFirst()), fuzz))
-    }
-}
-#endif
+enum Fuzz: FuzzMain {}

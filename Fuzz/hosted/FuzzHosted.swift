@@ -119,17 +119,5 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-#if FUZZING
-@_cdecl("fuzz_hosted_main")
-func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    runFuzzer(argc, argv, fuzz)
-}
-#else
-/// Without libFuzzer (the normal build) the target replays the files it is given.
 @main
-struct ReplayHosted {
-    static func main() {
-        exit(replay(Array(CommandLine.arguments.dropFirst()), fuzz))
-    }
-}
-#endif
+enum Fuzz: FuzzMain {}

@@ -96,17 +96,5 @@ private func decodedThroughPages<T: Archivable>(_ bytes: UnsafeRawBufferPointer,
     return Result { () throws(WireError) in try buffer.decode(T.self) }
 }
 
-#if FUZZING
-@_cdecl("fuzz_ipc_main")
-func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    runFuzzer(argc, argv, fuzz)
-}
-#else
-/// Without libFuzzer (the normal build) the target replays the files it is given.
 @main
-struct ReplayIPC {
-    static func main() {
-        exit(replay(Array(CommandLine.arguments.dropFirst()), fuzz))
-    }
-}
-#endif
+enum Fuzz: FuzzMain {}

@@ -10,4 +10,8 @@
 int LLVMFuzzerRunDriver(int *_Nonnull argc, char *_Nullable *_Nullable *_Nonnull argv,
                         int (*_Nonnull testOneInput)(const uint8_t *_Nonnull data, size_t size));
 
+// The target's input handler: each fuzz target defines it (`@_cdecl("LLVMFuzzerTestOneInput")`),
+// and the shared main (FuzzSupport's `FuzzMain`) hands it to libFuzzer or to the replay.
+int LLVMFuzzerTestOneInput(const uint8_t *_Nonnull data, size_t size);
+
 #endif

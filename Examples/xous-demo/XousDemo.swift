@@ -6,49 +6,36 @@
 //
 //   swift run xous-demo [--count N] [--interval-ms MS] [--seed S] [--scenario FILE]
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import ArgumentParser
 import Logging
 import NetServer
-import XousIPC
 import SystemSupport
+import XousIPC
 
-struct Options {
+@main
+struct XousDemo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "xous-demo",
+        abstract: "Print the Wi-Fi pushes that reach a subscriber through its bouncer.")
+
+    @Option(help: "Updates to print.")
     var count = 12
+
+    @Option(name: .customLong("interval-ms"), help: "Milliseconds between simulated changes.")
     var intervalMs = 500
+
+    @Option(help: "Seed of the built-in scenario.")
     var seed: UInt64 = 1
-    var scenarioPath: String?
 
-    static let usage = "usage: xous-demo [--count N] [--interval-ms MS] [--seed S] [--scenario FILE]"
+    @Option(help: "A scenario file instead of the built-in one.")
+    var scenario: String?
 
-    init(_ arguments: [String]) throws(DemoError) {
-        var rest = arguments[...]
-        while let flag = rest.popFirst() {
-            guard let value = rest.popFirst() else { throw .usage("\(flag) needs a value") }
-            switch flag {
-            case "--count": count = try Options.number(value, flag)
-            case "--interval-ms": intervalMs = try Options.number(value, flag)
-            case "--seed": seed = UInt64(try Options.number(value, flag))
-            case "--scenario": scenarioPath = value
-            default: throw .usage("unknown option \(flag)")
-            }
-        }
+    func validate() throws {
+        guard count >= 0 else { throw ValidationError("--count must not be negative") }
+        guard intervalMs >= 0 else { throw ValidationError("--interval-ms must not be negative") }
     }
 
-    static func number(_ text: String, _ flag: String) throws(DemoError) -> Int {
-        guard let value = Int(text), value >= 0 else { throw .usage("\(flag) takes a whole number, got '\(text)'") }
-        return value
-    }
-}
-
-enum DemoError: Error, CustomStringConvertible {
-    case usage(String)
-    var description: String {
-        switch self {
-        case .usage(let message): "\(message)\n\(Options.usage)"
-        }
-    }
+    func run() throws { try runDemo(self) }
 }
 
 /// The opcode the demo's main server chose for updates; any number of its own.
@@ -65,13 +52,13 @@ func describe(_ status: WlanStatus, seq: Int) -> String {
     return line
 }
 
-func runDemo(_ options: Options) throws {
+func runDemo(_ options: XousDemo) throws {
     LoggingSystem.bootstrap { label in
         var handler = StreamLogHandler.standardError(label: label)
         handler.logLevel = .warning
         return handler
     }
-    let scenario = try options.scenarioPath.map { path in
+    let scenario = try options.scenario.map { path in
         try WifiScenario.load(path: path, defaultIntervalMs: options.intervalMs)
     } ?? WifiScenario.default(seed: options.seed, intervalMs: options.intervalMs)
 
@@ -107,20 +94,4 @@ func runDemo(_ options: Options) throws {
     try gateway.destroyServer(mainSID)
     drain.join()
     print("unsubscribed; bouncer forwarded \(manager.bouncerStatistics.forwardedUpdates), ignored \(manager.bouncerStatistics.ignoredMessages)")
-}
-
-func printError(_ text: String) {
-    var line = Array(text.utf8)
-    line.append(UInt8(ascii: "\n"))
-    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-}
-
-do {
-    try runDemo(try Options(Array(CommandLine.arguments.dropFirst())))
-} catch let error as DemoError {
-    printError("\(error)")
-    exit(2)
-} catch {
-    printError("xous-demo: \(error)")
-    exit(1)
 }

@@ -45,6 +45,7 @@ public final class LinuxWifiSource: WifiSource, @unchecked Sendable {
     private let lock = ConditionLock()
     private var thread: OSThread?
     private var stopFDs: (read: Int32, write: Int32) = (-1, -1)
+    private var life = WifiSourceLife()
 
     /// A source for `options`; nothing happens until `start`.
     public init(options: Options, logger: Logger) {
@@ -56,6 +57,7 @@ public final class LinuxWifiSource: WifiSource, @unchecked Sendable {
     deinit { stop() }
 
     public func start(emit: @escaping @Sendable (WlanStatus) -> Void) throws {
+        try lock.withLock { () throws(WifiSourceError) in try life.start(name) }
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw NetlinkError("cannot create a pipe", errno: errno) }
         for fd in fds {
@@ -96,8 +98,8 @@ public final class LinuxWifiSource: WifiSource, @unchecked Sendable {
 
     public func stop() {
         let write = lock.withLock { () -> Int32 in
-            let fd = stopFDs.write
-            return fd
+            life.stop()
+            return stopFDs.write
         }
         guard write >= 0 else { return }
         var byte: UInt8 = 1

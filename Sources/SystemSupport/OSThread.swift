@@ -174,3 +174,15 @@ extension OSThread {
         finished.release()
     }
 }
+
+/// Which OS thread is running, to tell "the calling thread is the one that …" (a callback that
+/// must not wait for itself) without keeping a thread handle.
+public struct ThreadIdentity: Sendable {
+    private let thread: pthread_t
+
+    /// The calling thread.
+    public static var current: ThreadIdentity { ThreadIdentity(thread: pthread_self()) }
+
+    /// Whether this is the calling thread.
+    public var isCurrent: Bool { pthread_equal(thread, pthread_self()) != 0 }
+}

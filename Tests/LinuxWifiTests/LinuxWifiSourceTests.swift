@@ -162,6 +162,18 @@ struct LinuxWifiSourceTests {
         #expect(ProcessWide.expectWhenAlone("live threads") { eventually { threadIDs().count == before } })
     }
 
+    @Test("it starts once: a second start, or a start after stop, is refused as every source refuses it")
+    func startsOnce() throws {
+        let source = LinuxWifiSource(options: .init(interface: "gwnone1"), logger: logger)
+        try source.start { _ in }
+        #expect(throws: WifiSourceError.alreadyStarted(source: "linux")) { try source.start { _ in } }
+        source.stop()
+        #expect(throws: WifiSourceError.stopped(source: "linux")) { try source.start { _ in } }
+        let never = LinuxWifiSource(options: .init(interface: "gwnone1"), logger: logger)
+        never.stop()
+        #expect(throws: WifiSourceError.stopped(source: "linux")) { try never.start { _ in } }
+    }
+
     @Test("creating the interface, adding and removing an address, deleting it: each arrives as a push",
           .enabled(if: NetworkSandbox.unavailableReason == nil, "\(NetworkSandbox.unavailableReason ?? "")"))
     func pushes() throws {

@@ -1,11 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-import XousIPC
 import SystemSupport
 
 /// A `WifiSource` driven by its caller: each `emit(_:)` is reported at once, on the calling
@@ -17,9 +9,8 @@ public final class ManualWifiSource: WifiSource, @unchecked Sendable {
     private let lock = ConditionLock()
     // Guarded by `lock`.
     private var callback: (@Sendable (WlanStatus) -> Void)?
-    private var started = false
-    private var stopped = false
-    private var reporter: pthread_t?
+    private var life = WifiSourceLife()
+    private var reporter: ThreadIdentity?
 
     /// A source that reports nothing until started.
     public init() {}
@@ -28,9 +19,7 @@ public final class ManualWifiSource: WifiSource, @unchecked Sendable {
     /// - Throws: `WifiSourceError` when started before or already stopped.
     public func start(emit: @escaping @Sendable (WlanStatus) -> Void) throws {
         try lock.withLock { () throws(WifiSourceError) in
-            guard !stopped else { throw .stopped(source: name) }
-            guard !started else { throw .alreadyStarted(source: name) }
-            started = true
+            try life.start(name)
             callback = emit
         }
     }
@@ -43,7 +32,7 @@ public final class ManualWifiSource: WifiSource, @unchecked Sendable {
     @discardableResult
     public func emit(_ status: WlanStatus) -> Bool {
         lock.lock()
-        if let reporter, pthread_equal(reporter, pthread_self()) != 0 {
+        if reporter?.isCurrent == true {
             lock.unlock()
             return false
         }
@@ -52,7 +41,7 @@ public final class ManualWifiSource: WifiSource, @unchecked Sendable {
             lock.unlock()
             return false
         }
-        reporter = pthread_self()
+        reporter = .current
         lock.unlock()
         callback(status)
         lock.withLock {
@@ -65,9 +54,9 @@ public final class ManualWifiSource: WifiSource, @unchecked Sendable {
     /// Drops the callback, waiting for a report in progress on another thread to finish.
     public func stop() {
         lock.withLock {
-            stopped = true
+            life.stop()
             callback = nil
-            while let reporter, pthread_equal(reporter, pthread_self()) == 0 { lock.wait() }
+            while let reporter, !reporter.isCurrent { lock.wait() }
         }
     }
 }

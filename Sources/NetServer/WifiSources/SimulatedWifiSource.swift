@@ -1,11 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-import XousIPC
 import SystemSupport
 
 /// A `WifiSource` that plays a `WifiScenario` on a thread of its own.
@@ -40,11 +32,12 @@ public final class SimulatedWifiSource: WifiSource, @unchecked Sendable {
         let scenario = self.scenario
         playback.lock.lock()
         defer { playback.lock.unlock() }
-        guard !playback.stopRequested else { throw WifiSourceError.stopped(source: name) }
-        guard !playback.started else { throw WifiSourceError.alreadyStarted(source: name) }
-        // The new thread's first act is to take the lock, so it waits until `started` is set.
+        // A failed check leaves it unstarted; the new thread's first act is to take the lock, so
+        // it waits until `start` has returned.
+        var life = playback.life
+        try life.start(name)
         thread = try OSThread(name: "wifi-sim") { playback.play(scenario, emit: emit) }
-        playback.started = true
+        playback.life = life
     }
 
     /// Stops playing and joins the thread; once it returns, `emit` is not called again.
@@ -53,7 +46,7 @@ public final class SimulatedWifiSource: WifiSource, @unchecked Sendable {
     /// end, which it does as soon as `emit` returns; a later `stop()` or `deinit` joins it.
     public func stop() {
         playback.lock.lock()
-        playback.stopRequested = true
+        playback.life.stop()
         playback.lock.broadcast()
         if playback.isPlayingThread {
             playback.lock.unlock()
@@ -62,7 +55,7 @@ public final class SimulatedWifiSource: WifiSource, @unchecked Sendable {
         let owned = thread.take()
         if owned == nil {
             // Another `stop()` took the handle and is joining it; wait for the same outcome.
-            while playback.started && !playback.finished { playback.lock.wait() }
+            while playback.life.started && !playback.finished { playback.lock.wait() }
         }
         playback.lock.unlock()
         switch consume owned {
@@ -75,31 +68,27 @@ public final class SimulatedWifiSource: WifiSource, @unchecked Sendable {
 /// The state the playing thread shares with its source, all guarded by `lock`.
 private final class Playback: @unchecked Sendable {
     let lock = ConditionLock()
-    var started = false
-    var stopRequested = false
+    var life = WifiSourceLife()
     var finished = false
-    private var player: pthread_t?
+    private var player: ThreadIdentity?
 
     /// Whether the caller is the playing thread (only meaningful with `lock` held).
-    var isPlayingThread: Bool {
-        guard let player else { return false }
-        return pthread_equal(player, pthread_self()) != 0
-    }
+    var isPlayingThread: Bool { player?.isCurrent ?? false }
 
     func play(_ scenario: WifiScenario, emit: @Sendable (WlanStatus) -> Void) {
         lock.lock()
-        player = pthread_self()
+        player = .current
         repeat {
             for step in scenario.steps {
                 let deadline = MonotonicInstant.now.adding(milliseconds: UInt64(step.delayMs))
-                while !stopRequested && MonotonicInstant.now < deadline { _ = lock.wait(until: deadline) }
-                if stopRequested { break }
+                while !life.stopped && MonotonicInstant.now < deadline { _ = lock.wait(until: deadline) }
+                if life.stopped { break }
                 // Reported without the lock so that `emit` may call `stop()` and block freely.
                 lock.unlock()
                 emit(step.status)
                 lock.lock()
             }
-        } while scenario.repeats && !stopRequested
+        } while scenario.repeats && !life.stopped
         finished = true
         lock.broadcast()
         lock.unlock()

@@ -295,8 +295,8 @@ struct Bench {
         addLatency("ipc", "bounce (1 subscriber)", summary, key: "ipc")
         addLosses("ipc", "bounce latency", sent: options.updates, logs[0].result, key: "ipc_latency")
 
-        // Several runs, the median their figure: on this VM a run now and then comes out at
-        // about 60 % of the others (see BENCHMARKS.md), and every run is printed.
+        // Several runs, the median their figure: on a VM a run now and then comes out far below
+        // the others (BENCHMARKS.md), and every run is printed.
         var rates: [Double] = []
         var lost = 0, outOfOrder = 0
         for round in 1...max(1, options.rounds) {
@@ -532,11 +532,10 @@ struct Bench {
                      passed: lost == 0 && outOfOrder == 0 && duplicates == 0, key: "target_soak_delivery")
         report.add("soak", "gateway published / dropped", "\(published) / \(dropped)")
         // The first chunk warms up (allocator arenas, libmosquitto's buffers, the broker's
-        // session). After it, resident memory wanders by a few MiB as malloc's arenas grow and
-        // shrink (a first-half peak against a second-half peak failed on that alone, with 3 MiB
-        // at one sample and nothing in use to show for it), so the check is on the bytes
-        // malloc has handed out and not had back: a leak of one byte per update would add about
-        // 0.5 MB between the two halves' peaks in a million.
+        // session). After it, resident memory wanders by megabytes as malloc's arenas grow and
+        // shrink with nothing in use to show for it, so the check is on the bytes malloc has
+        // handed out and not had back: a leak of one byte per update would add about 0.5 MB
+        // between the two halves' peaks in a million.
         let settledHeap = Array(heap.dropFirst())
         let half = settledHeap.count / 2
         let firstPeak = settledHeap.prefix(max(half, 1)).max() ?? 0

@@ -10,8 +10,8 @@ struct Options {
     /// Updates per end-to-end throughput run.
     var flood = 20_000
     /// Gateway and baseline throughput runs, alternating; the median ratio is the figure.
-    /// Nine, because single rounds on a two-vCPU VM spread from 0.66 to 1.22 (BENCHMARKS.md):
-    /// the median of five still landed on a bad stretch now and then.
+    /// Nine: single rounds spread widely on a small VM (BENCHMARKS.md), and the median of five
+    /// was not yet steady.
     var rounds = 9
     /// Updates that may be on their way at once in a throughput run.
     var window = 1_000

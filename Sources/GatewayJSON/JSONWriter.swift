@@ -1,9 +1,9 @@
 /// Writes one JSON object straight to bytes, for a payload built on every update.
 ///
 /// Building a ``JSONValue`` first allocates a string per number, an array per object and a
-/// string per member, then walks the tree to serialize it; for the Wi-Fi state payload that
-/// was about 2.8 µs of the 9.5 µs the gateway's main loop spends per update (see
-/// BENCHMARKS.md). The writer appends to one buffer instead. Its output is the same compact
+/// string per member, then walks the tree to serialize it; for the Wi-Fi state payload, built
+/// on every update, that was a large share of the main loop's work (BENCHMARKS.md). The writer
+/// appends to one buffer instead. Its output is the same compact
 /// form as ``JSONValue/serializedBytes``: no spaces, strings escaped the same way, so a
 /// document parsed from it serializes back to the same bytes.
 ///

@@ -9,8 +9,8 @@ import SystemSupport
 /// subscriber with a full queue stalls all the others. Here each subscriber has an outbox and a
 /// pusher thread that does the blocking `send` (a Move, id `Update`): a slow subscriber holds up
 /// only its own pusher, and every subscriber still gets every update in order. While nothing
-/// waits in the outbox, `deliver` moves the update itself with `try_send`, which saves the
-/// pusher's wake-up (about 10 µs on a virtual machine) on every update of a quiet link.
+/// waits in the outbox, `deliver` moves the update itself with `try_send`, which saves waking
+/// the pusher on every update of a quiet link.
 final class SubscriberPusher: @unchecked Sendable {
     /// Updates held for one subscriber at most; beyond that the oldest are dropped and counted.
     static let outboxCapacity = 4096

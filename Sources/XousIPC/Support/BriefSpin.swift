@@ -48,8 +48,8 @@ final class ChangeCounter: Sendable {
 ///
 /// Looking pays only in a stream, when the next message or reply is microseconds away. When
 /// updates come a few hundred microseconds apart every look runs out, and the looking threads
-/// take the CPU from the ones carrying the update on (libmosquitto's, the broker's): the
-/// whole path used 2.6 times the CPU per update. So after a look that ran out, the next wait
+/// take the CPU from the ones carrying the update on (libmosquitto's, the broker's), which
+/// multiplied the CPU per update (BENCHMARKS.md). So after a look that ran out, the next wait
 /// parks at once, and looking resumes once a parked wait ends within four budgets (200 µs by
 /// default: updates more than 5,000 a second apart are a stream; a wake-up on this VM can
 /// itself take tens of microseconds, so one budget would turn looking off in a stream too).

@@ -89,94 +89,96 @@ struct HostileControlTests {
 
     @Test("10,000 hostile payloads after 2,000 to warm up: each answered once, gatewayd alive, threads, servers, slots and memory back where they were")
     func tenThousandHostilePayloads() throws {
-        let hold = ProcessWide.hold()
-        defer { hold.release() }
-        let broker = try MosquittoBroker()
-        let base = "hostile"
-        // In process, so that its kernel's servers and connection slots can be counted; quiet,
-        // as 10,000 refusals would flood the test log.
-        let rig = try InProcessGateway(
-            broker: broker, configuration: GatewayConfiguration(baseTopic: base, deviceID: "hostile"), logLevel: .critical)
-        defer { rig.shutdown() }
-        #expect(eventually(timeout: 10) { rig.status.mqttConnected && rig.status.subscribed })
-        let net = try #require(rig.net)
-        let counter = ResponseCounter()
-        let client = try MQTTClient(
-            configuration: MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "hostile-writer"),
-            logger: Logger(label: "hostile-writer"))
-        client.setDelegate(counter)
-        client.subscribe(base + "/control/response", qos: 1)
-        try client.start()
-        defer { client.stop() }
-        #expect(eventually(timeout: 5) { counter.isConnected })
-        pause(0.2)
+        try ProcessWide.isolated {
+            let hold = ProcessWide.hold()
+            defer { hold.release() }
+            let broker = try MosquittoBroker()
+            let base = "hostile"
+            // In process, so that its kernel's servers and connection slots can be counted; quiet,
+            // as 10,000 refusals would flood the test log.
+            let rig = try InProcessGateway(
+                broker: broker, configuration: GatewayConfiguration(baseTopic: base, deviceID: "hostile"), logLevel: .critical)
+            defer { rig.shutdown() }
+            #expect(eventually(timeout: 10) { rig.status.mqttConnected && rig.status.subscribed })
+            let net = try #require(rig.net)
+            let counter = ResponseCounter()
+            let client = try MQTTClient(
+                configuration: MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "hostile-writer"),
+                logger: Logger(label: "hostile-writer"))
+            client.setDelegate(counter)
+            client.subscribe(base + "/control/response", qos: 1)
+            try client.start()
+            defer { client.stop() }
+            #expect(eventually(timeout: 5) { counter.isConnected })
+            pause(0.2)
 
-        let payloads = Self.payloads(count: 12_000)
-        func send(_ range: Range<Int>) throws {
-            for index in range {
-                try client.publish(MQTTMessage(topic: base + "/control", payload: payloads[index].payload, qos: 1, retain: false))
-                // At most 200 unanswered at once: the broker's per-client queue (1,000 by
-                // default) must not be what loses a request.
-                if index % 50 == 49 {
-                    let target = index + 1 - 200
-                    _ = eventually(timeout: 30) { counter.responses >= target }
+            let payloads = Self.payloads(count: 12_000)
+            func send(_ range: Range<Int>) throws {
+                for index in range {
+                    try client.publish(MQTTMessage(topic: base + "/control", payload: payloads[index].payload, qos: 1, retain: false))
+                    // At most 200 unanswered at once: the broker's per-client queue (1,000 by
+                    // default) must not be what loses a request.
+                    if index % 50 == 49 {
+                        let target = index + 1 - 200
+                        _ = eventually(timeout: 30) { counter.responses >= target }
+                    }
                 }
             }
+            // A warm-up of 2,000 (four of them a megabyte) settles malloc's arenas and
+            // libmosquitto's buffers before anything is counted: most of what the first requests
+            // add to resident memory is kept for reuse, not leaked (measured: 1.8 MB after the
+            // first 1,900, then 0.3 MB over the next 5,700).
+            try send(0..<2_000)
+            #expect(eventually(timeout: 30) { counter.responses >= 2_000 })
+            try client.publish(MQTTMessage(topic: base + "/control", string: "subscribe", qos: 1, retain: false))
+            #expect(eventually(timeout: 10) { counter.responses >= 2_001 && rig.gateway.status.subscribed })
+            pause(0.3)
+            let threads = Self.gatewayThreads()
+            let servers = rig.kernel.serverCount
+            let gatewaySlots = rig.gateway.process.connectionCount
+            let netSlots = net.process.connectionCount
+            let inUse = Self.heapInUseKiB()
+
+            // In two halves, heap in use read after each: a leak grows both alike.
+            try send(2_000..<7_000)
+            #expect(eventually(timeout: 60) { counter.responses >= 7_001 }, "\(counter.responses) responses")
+            pause(0.3)
+            let inUseHalfway = Self.heapInUseKiB()
+            try send(7_000..<12_000)
+            try client.publish(MQTTMessage(topic: base + "/control", string: "subscribe", qos: 1, retain: false))
+            // 12,000 payloads and the two subscribes.
+            #expect(eventually(timeout: 60) { counter.responses >= 12_002 }, "\(counter.responses) responses")
+            pause(0.5)
+            // Read before the checks below build their own sets of transactions.
+            let inUseAtEnd = Self.heapInUseKiB()
+
+            // Each request answered exactly once, every response a {"status":…} document, and every
+            // transaction of a request that had one echoed once.
+            #expect(counter.responses == 12_002)
+            #expect(counter.malformed == 0)
+            let expected = Set(payloads.compactMap(\.transaction))
+            let echoed = counter.echoed
+            #expect(Set(echoed.keys).isSuperset(of: expected))
+            #expect(expected.allSatisfy { echoed[$0] == 1 })
+            #expect(rig.gateway.status.controlOK + rig.gateway.status.controlErrors == 12_002)
+
+            // Alive: subscribed, and a Wi-Fi change still reaches the broker.
+            #expect(rig.gateway.status.subscribed)
+            let published = rig.gateway.status.updatesPublished
+            rig.source.emit(WlanStatus(ssid: try SsidRecord(name: "after-the-storm", rssiDBm: -40), linkState: .connected))
+            #expect(eventually(timeout: 5) { rig.gateway.status.updatesPublished > published })
+
+            // Back where it was: the toggles made and tore down hundreds of bouncers.
+            #expect(ProcessWide.expectWhenAlone("gateway threads") { eventually(timeout: 5) { Self.gatewayThreads() == threads } }, "\(Self.gatewayThreads()) vs \(threads)")
+            #expect(rig.kernel.serverCount == servers)
+            #expect(rig.gateway.process.connectionCount == gatewaySlots)
+            #expect(eventually(timeout: 5) { net.process.connectionCount == netSlots })
+            // A leak of 30 bytes per request would be about 146 KiB in each half; the gateway leaves
+            // less than 20 KiB (between -52 and +17 in five runs).
+            let grown = (first: inUseHalfway - inUse, second: inUseAtEnd - inUseHalfway)
+            #expect(ProcessWide.expectWhenAlone("heap in use") { grown.first < 128 && grown.second < 128 },
+                    "heap in use grew by \(grown.first) and \(grown.second) KiB over two halves of 5,000 hostile requests")
+            print("HostileControlTests: heap in use grew by \(grown.first) and \(grown.second) KiB over the two halves")
         }
-        // A warm-up of 2,000 (four of them a megabyte) settles malloc's arenas and
-        // libmosquitto's buffers before anything is counted: most of what the first requests
-        // add to resident memory is kept for reuse, not leaked (measured: 1.8 MB after the
-        // first 1,900, then 0.3 MB over the next 5,700).
-        try send(0..<2_000)
-        #expect(eventually(timeout: 30) { counter.responses >= 2_000 })
-        try client.publish(MQTTMessage(topic: base + "/control", string: "subscribe", qos: 1, retain: false))
-        #expect(eventually(timeout: 10) { counter.responses >= 2_001 && rig.gateway.status.subscribed })
-        pause(0.3)
-        let threads = Self.gatewayThreads()
-        let servers = rig.kernel.serverCount
-        let gatewaySlots = rig.gateway.process.connectionCount
-        let netSlots = net.process.connectionCount
-        let inUse = Self.heapInUseKiB()
-
-        // In two halves, heap in use read after each: a leak grows both alike.
-        try send(2_000..<7_000)
-        #expect(eventually(timeout: 60) { counter.responses >= 7_001 }, "\(counter.responses) responses")
-        pause(0.3)
-        let inUseHalfway = Self.heapInUseKiB()
-        try send(7_000..<12_000)
-        try client.publish(MQTTMessage(topic: base + "/control", string: "subscribe", qos: 1, retain: false))
-        // 12,000 payloads and the two subscribes.
-        #expect(eventually(timeout: 60) { counter.responses >= 12_002 }, "\(counter.responses) responses")
-        pause(0.5)
-        // Read before the checks below build their own sets of transactions.
-        let inUseAtEnd = Self.heapInUseKiB()
-
-        // Each request answered exactly once, every response a {"status":…} document, and every
-        // transaction of a request that had one echoed once.
-        #expect(counter.responses == 12_002)
-        #expect(counter.malformed == 0)
-        let expected = Set(payloads.compactMap(\.transaction))
-        let echoed = counter.echoed
-        #expect(Set(echoed.keys).isSuperset(of: expected))
-        #expect(expected.allSatisfy { echoed[$0] == 1 })
-        #expect(rig.gateway.status.controlOK + rig.gateway.status.controlErrors == 12_002)
-
-        // Alive: subscribed, and a Wi-Fi change still reaches the broker.
-        #expect(rig.gateway.status.subscribed)
-        let published = rig.gateway.status.updatesPublished
-        rig.source.emit(WlanStatus(ssid: try SsidRecord(name: "after-the-storm", rssiDBm: -40), linkState: .connected))
-        #expect(eventually(timeout: 5) { rig.gateway.status.updatesPublished > published })
-
-        // Back where it was: the toggles made and tore down hundreds of bouncers.
-        #expect(ProcessWide.expectWhenAlone("gateway threads") { eventually(timeout: 5) { Self.gatewayThreads() == threads } }, "\(Self.gatewayThreads()) vs \(threads)")
-        #expect(rig.kernel.serverCount == servers)
-        #expect(rig.gateway.process.connectionCount == gatewaySlots)
-        #expect(eventually(timeout: 5) { net.process.connectionCount == netSlots })
-        // A leak of 30 bytes per request would be about 146 KiB in each half; the gateway leaves
-        // less than 20 KiB (between -52 and +17 in five runs).
-        let grown = (first: inUseHalfway - inUse, second: inUseAtEnd - inUseHalfway)
-        #expect(ProcessWide.expectWhenAlone("heap in use") { grown.first < 128 && grown.second < 128 },
-                "heap in use grew by \(grown.first) and \(grown.second) KiB over two halves of 5,000 hostile requests")
-        print("HostileControlTests: heap in use grew by \(grown.first) and \(grown.second) KiB over the two halves")
     }
 }

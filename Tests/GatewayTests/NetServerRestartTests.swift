@@ -33,84 +33,88 @@ struct NetServerRestartTests {
 
     @Test("three restarts: each is reported, updates flow again through a fresh bouncer, nothing leaks")
     func restartCycles() throws {
-        let world = try World(healthIntervalSeconds: 1)
-        defer { world.shutdown() }
-        #expect(eventually(timeout: 10) { world.status.subscribed && world.status.updatesReceived >= 1 })
-        #expect(world.watcher.waitFor("\(base)/bridge/subscription") { $0["state"] == "subscribed" })
-        world.source.emit(netStatus(0))
-        #expect(eventually { world.status.lastStatus == netStatus(0) })
+        try ProcessWide.isolated {
+            let world = try World(healthIntervalSeconds: 1)
+            defer { world.shutdown() }
+            #expect(eventually(timeout: 10) { world.status.subscribed && world.status.updatesReceived >= 1 })
+            #expect(world.watcher.waitFor("\(base)/bridge/subscription") { $0["state"] == "subscribed" })
+            world.source.emit(netStatus(0))
+            #expect(eventually { world.status.lastStatus == netStatus(0) })
 
-        let servers = world.kernel.serverCount
-        let gatewaySlots = world.gateway.process.connectionCount
-        let netSlots = world.net?.process.connectionCount
-        let threads = gatewayThreadNames()
+            let servers = world.kernel.serverCount
+            let gatewaySlots = world.gateway.process.connectionCount
+            let netSlots = world.net?.process.connectionCount
+            let threads = gatewayThreadNames()
 
-        var recoveries: [Double] = []
-        for cycle in 1...3 {
-            world.stopNet()
-            #expect(eventually(timeout: 5) { world.status.netServerLost == cycle }, "cycle \(cycle): loss not reported")
-            #expect(!world.status.subscribed)
-            #expect(!world.status.netServerAvailable)
-            #expect(world.status.netServerLastError == "\(XousError.serverNotFound)")
-            #expect(world.watcher.waitFor("\(base)/bridge/health") { $0["net"]?["server_lost"]?.intValue == cycle })
+            var recoveries: [Double] = []
+            for cycle in 1...3 {
+                world.stopNet()
+                #expect(eventually(timeout: 5) { world.status.netServerLost == cycle }, "cycle \(cycle): loss not reported")
+                #expect(!world.status.subscribed)
+                #expect(!world.status.netServerAvailable)
+                #expect(world.status.netServerLastError == "\(XousError.serverNotFound)")
+                #expect(world.watcher.waitFor("\(base)/bridge/health") { $0["net"]?["server_lost"]?.intValue == cycle })
 
-            // While it waits for the net server, the main server still answers control requests.
-            try world.watcher.publish("\(base)/control", #"{"command":"status","transaction":\#(cycle)}"#)
-            #expect(world.watcher.waitFor("\(base)/control/response") { response in
-                response["transaction"]?.intValue == cycle && response["status"] == "ok"
-                    && response["data"]?["counters"]?["net_server_lost"]?.intValue == cycle
-                    && response["data"]?["subscription"] == "unsubscribed"
-            })
+                // While it waits for the net server, the main server still answers control requests.
+                try world.watcher.publish("\(base)/control", #"{"command":"status","transaction":\#(cycle)}"#)
+                #expect(world.watcher.waitFor("\(base)/control/response") { response in
+                    response["transaction"]?.intValue == cycle && response["status"] == "ok"
+                        && response["data"]?["counters"]?["net_server_lost"]?.intValue == cycle
+                        && response["data"]?["subscription"] == "unsubscribed"
+                })
 
-            let restarted = MonotonicInstant.now
-            try world.startNet()
-            #expect(eventually(timeout: 5) { world.status.subscribed && world.status.netServerAvailable }, "cycle \(cycle): not subscribed again")
-            recoveries.append(Double(MonotonicInstant.now.nanoseconds(since: restarted)) / 1e9)
-            let fresh = netStatus(cycle * 10)
-            world.source.emit(fresh)
-            #expect(eventually { world.status.lastStatus == fresh }, "cycle \(cycle): updates did not flow again")
-            #expect(world.watcher.waitFor("\(base)/wlan/state") { $0["ipv4"]?["address"]?.stringValue == "10.9.0.\(cycle * 10 + 1)" })
-            // A fresh bouncer: the new net server has exactly one subscriber, and it is live.
-            #expect(world.net?.statistics.subscribers == 1)
-            #expect(world.net?.statistics[.pushFailed] == 0)
+                let restarted = MonotonicInstant.now
+                try world.startNet()
+                #expect(eventually(timeout: 5) { world.status.subscribed && world.status.netServerAvailable }, "cycle \(cycle): not subscribed again")
+                recoveries.append(Double(MonotonicInstant.now.nanoseconds(since: restarted)) / 1e9)
+                let fresh = netStatus(cycle * 10)
+                world.source.emit(fresh)
+                #expect(eventually { world.status.lastStatus == fresh }, "cycle \(cycle): updates did not flow again")
+                #expect(world.watcher.waitFor("\(base)/wlan/state") { $0["ipv4"]?["address"]?.stringValue == "10.9.0.\(cycle * 10 + 1)" })
+                // A fresh bouncer: the new net server has exactly one subscriber, and it is live.
+                #expect(world.net?.statistics.subscribers == 1)
+                #expect(world.net?.statistics[.pushFailed] == 0)
+            }
+            print("net server restart: resubscribed \(recoveries.map { String(Int($0 * 1000)) + " ms" }) after the new net server started")
+
+            #expect(world.kernel.serverCount == servers)
+            #expect(world.gateway.process.connectionCount == gatewaySlots)
+            #expect(world.net?.process.connectionCount == netSlots)
+            #expect(eventually { gatewayThreadNames() == threads }, "\(gatewayThreadNames()) != \(threads)")
+            #expect(world.status.netServerLost == 3)
+            #expect(world.status.bouncerIgnored == 0)
         }
-        print("net server restart: resubscribed \(recoveries.map { String(Int($0 * 1000)) + " ms" }) after the new net server started")
-
-        #expect(world.kernel.serverCount == servers)
-        #expect(world.gateway.process.connectionCount == gatewaySlots)
-        #expect(world.net?.process.connectionCount == netSlots)
-        #expect(eventually { gatewayThreadNames() == threads }, "\(gatewayThreadNames()) != \(threads)")
-        #expect(world.status.netServerLost == 3)
-        #expect(world.status.bouncerIgnored == 0)
     }
 
     @Test("a net server whose process is terminated is noticed at once, with no health check, and the gateway resubscribes to the next one")
     func terminationNoticedAtOnce() throws {
-        // A health interval far beyond the test: only the held watch can have noticed.
-        let world = try World(healthIntervalSeconds: 3600)
-        defer { world.shutdown() }
-        #expect(eventually(timeout: 10) { world.status.subscribed && world.status.updatesReceived >= 1 })
-        let servers = world.kernel.serverCount
-        let gatewaySlots = world.gateway.process.connectionCount
-        let threads = gatewayThreadNames()
-        for cycle in 1...3 {
-            let killed = MonotonicInstant.now
-            world.killNet()
-            #expect(eventually(timeout: 2) { world.status.netServerLost == cycle }, "cycle \(cycle): loss not reported")
-            let noticed = Double(MonotonicInstant.now.nanoseconds(since: killed)) / 1e6
-            #expect(noticed < 1_000, "cycle \(cycle): noticed after \(noticed) ms")
-            #expect(world.watcher.waitFor("\(base)/bridge/subscription") { $0["state"] == "unsubscribed" })
-            try world.startNet()
-            #expect(eventually(timeout: 5) { world.status.subscribed && world.status.netServerAvailable })
-            let fresh = netStatus(40 + cycle)
-            world.source.emit(fresh)
-            #expect(eventually { world.status.lastStatus == fresh }, "cycle \(cycle): updates did not flow again")
-            print("net server terminated: the gateway noticed after \(Int(noticed * 1000)) µs")
+        try ProcessWide.isolated {
+            // A health interval far beyond the test: only the held watch can have noticed.
+            let world = try World(healthIntervalSeconds: 3600)
+            defer { world.shutdown() }
+            #expect(eventually(timeout: 10) { world.status.subscribed && world.status.updatesReceived >= 1 })
+            let servers = world.kernel.serverCount
+            let gatewaySlots = world.gateway.process.connectionCount
+            let threads = gatewayThreadNames()
+            for cycle in 1...3 {
+                let killed = MonotonicInstant.now
+                world.killNet()
+                #expect(eventually(timeout: 2) { world.status.netServerLost == cycle }, "cycle \(cycle): loss not reported")
+                let noticed = Double(MonotonicInstant.now.nanoseconds(since: killed)) / 1e6
+                #expect(noticed < 1_000, "cycle \(cycle): noticed after \(noticed) ms")
+                #expect(world.watcher.waitFor("\(base)/bridge/subscription") { $0["state"] == "unsubscribed" })
+                try world.startNet()
+                #expect(eventually(timeout: 5) { world.status.subscribed && world.status.netServerAvailable })
+                let fresh = netStatus(40 + cycle)
+                world.source.emit(fresh)
+                #expect(eventually { world.status.lastStatus == fresh }, "cycle \(cycle): updates did not flow again")
+                print("net server terminated: the gateway noticed after \(Int(noticed * 1000)) µs")
+            }
+            // The tombstones were disconnected and every bouncer and watch torn down.
+            #expect(world.kernel.serverCount == servers)
+            #expect(world.gateway.process.connectionCount == gatewaySlots)
+            #expect(eventually { gatewayThreadNames() == threads }, "\(gatewayThreadNames()) != \(threads)")
         }
-        // The tombstones were disconnected and every bouncer and watch torn down.
-        #expect(world.kernel.serverCount == servers)
-        #expect(world.gateway.process.connectionCount == gatewaySlots)
-        #expect(eventually { gatewayThreadNames() == threads }, "\(gatewayThreadNames()) != \(threads)")
     }
 
     @Test("an unsubscribe that finds the net server gone is noticed at once, and the choice to stay off is kept")

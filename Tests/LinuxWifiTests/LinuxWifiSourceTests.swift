@@ -152,14 +152,16 @@ struct LinuxWifiSourceTests {
 
     @Test("a missing interface is unknown, and stop ends the thread")
     func missingInterface() throws {
-        let before = threadIDs().count
-        let log = StatusLog()
-        let source = LinuxWifiSource(options: .init(interface: "gwnone0"), logger: logger)
-        try source.start { log.append($0) }
-        #expect(log.wait { $0 == WlanStatus(ssid: nil, linkState: .unknown, ipv4: .default) })
-        source.stop()
-        source.stop()
-        #expect(ProcessWide.expectWhenAlone("live threads") { eventually { threadIDs().count == before } })
+        try ProcessWide.isolated {
+            let before = threadIDs().count
+            let log = StatusLog()
+            let source = LinuxWifiSource(options: .init(interface: "gwnone0"), logger: logger)
+            try source.start { log.append($0) }
+            #expect(log.wait { $0 == WlanStatus(ssid: nil, linkState: .unknown, ipv4: .default) })
+            source.stop()
+            source.stop()
+            #expect(ProcessWide.expectWhenAlone("live threads") { eventually { threadIDs().count == before } })
+        }
     }
 
     @Test("it starts once: a second start, or a start after stop, is refused as every source refuses it")

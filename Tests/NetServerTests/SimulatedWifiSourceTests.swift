@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import NetServer
+import enum TestHarness.ProcessWide
 import Testing
 import XousIPC
 import SystemSupport
@@ -13,22 +14,24 @@ import SystemSupport
     }
 
     @Test func emitsTheStepsInOrderAndLeavesNoThread() throws {
-        let before = liveThreadCount(named: "wifi-sim")
-        let expected = [status(.connecting, -60), status(.connected, -50), status(.connected, -51), status(.disconnected, -51)]
-        let scenario = try WifiScenario(
-            steps: zip([0, 5, 1, 5], expected).map { WifiScenario.Step(delayMs: $0, status: $1) }, repeats: false
-        )
-        let source = SimulatedWifiSource(scenario: scenario)
-        #expect(source.name == "sim")
-        let recorder = StatusRecorder()
-        try source.start(emit: recorder.record)
-        #expect(recorder.wait(for: expected.count) == expected)
-        source.stop()
-        #expect(recorder.statuses == expected)
-        let player = try #require(recorder.threadIDs.first)
-        #expect(recorder.threadIDs.count == 1)
-        #expect(!threadStillExists(player))
-        #expect(settledThreadCount(named: "wifi-sim", expecting: before) == before)
+        try ProcessWide.isolated {
+            let before = liveThreadCount(named: "wifi-sim")
+            let expected = [status(.connecting, -60), status(.connected, -50), status(.connected, -51), status(.disconnected, -51)]
+            let scenario = try WifiScenario(
+                steps: zip([0, 5, 1, 5], expected).map { WifiScenario.Step(delayMs: $0, status: $1) }, repeats: false
+            )
+            let source = SimulatedWifiSource(scenario: scenario)
+            #expect(source.name == "sim")
+            let recorder = StatusRecorder()
+            try source.start(emit: recorder.record)
+            #expect(recorder.wait(for: expected.count) == expected)
+            source.stop()
+            #expect(recorder.statuses == expected)
+            let player = try #require(recorder.threadIDs.first)
+            #expect(recorder.threadIDs.count == 1)
+            #expect(!threadStillExists(player))
+            #expect(settledThreadCount(named: "wifi-sim", expecting: before) == before)
+        }
     }
 
     @Test func repeatingScenarioLoopsUntilStopped() throws {
@@ -47,33 +50,35 @@ import SystemSupport
     }
 
     @Test func stopInterruptsALongDelayPromptly() throws {
-        let before = liveThreadCount(named: "wifi-sim")
-        let scenario = try WifiScenario(
-            steps: [.init(delayMs: 0, status: status(.connecting, -60)), .init(delayMs: 600_000, status: status(.connected, -50))],
-            repeats: false
-        )
-        let source = SimulatedWifiSource(scenario: scenario)
-        let recorder = StatusRecorder()
-        try source.start(emit: recorder.record)
-        #expect(recorder.wait(for: 1).count == 1)
-        usleep(50_000)  // lets the thread park in the ten-minute wait
-        #expect(liveThreadCount(named: "wifi-sim") == before + 1, "the count does not see the playing thread")
-        // Stopped from a helper so that a stop() that never returns fails the test, not hangs it.
-        let elapsed = OneShot<UInt64>()
-        let stopper = try OSThread(name: "stopper") {
-            let started = MonotonicInstant.now
-            source.stop()
-            elapsed.fire(MonotonicInstant.now.nanoseconds(since: started))
+        try ProcessWide.isolated {
+            let before = liveThreadCount(named: "wifi-sim")
+            let scenario = try WifiScenario(
+                steps: [.init(delayMs: 0, status: status(.connecting, -60)), .init(delayMs: 600_000, status: status(.connected, -50))],
+                repeats: false
+            )
+            let source = SimulatedWifiSource(scenario: scenario)
+            let recorder = StatusRecorder()
+            try source.start(emit: recorder.record)
+            #expect(recorder.wait(for: 1).count == 1)
+            usleep(50_000)  // lets the thread park in the ten-minute wait
+            #expect(liveThreadCount(named: "wifi-sim") == before + 1, "the count does not see the playing thread")
+            // Stopped from a helper so that a stop() that never returns fails the test, not hangs it.
+            let elapsed = OneShot<UInt64>()
+            let stopper = try OSThread(name: "stopper") {
+                let started = MonotonicInstant.now
+                source.stop()
+                elapsed.fire(MonotonicInstant.now.nanoseconds(since: started))
+            }
+            guard let elapsedNs = elapsed.wait(milliseconds: 5000) else {
+                abandon(stopper)
+                Issue.record("stop() did not return within 5 s with a long delay pending")
+                return
+            }
+            stopper.join()
+            #expect(elapsedNs < 1_000_000_000, "stop() took \(elapsedNs) ns")
+            #expect(recorder.statuses.count == 1)
+            #expect(settledThreadCount(named: "wifi-sim", expecting: before) == before)
         }
-        guard let elapsedNs = elapsed.wait(milliseconds: 5000) else {
-            abandon(stopper)
-            Issue.record("stop() did not return within 5 s with a long delay pending")
-            return
-        }
-        stopper.join()
-        #expect(elapsedNs < 1_000_000_000, "stop() took \(elapsedNs) ns")
-        #expect(recorder.statuses.count == 1)
-        #expect(settledThreadCount(named: "wifi-sim", expecting: before) == before)
     }
 
     @Test func stopWaitsForAReportInProgress() throws {
@@ -119,34 +124,38 @@ import SystemSupport
     }
 
     @Test func stopFromInsideEmitDoesNotDeadlock() throws {
-        let before = liveThreadCount(named: "wifi-sim")
-        let scenario = try WifiScenario(
-            steps: [.init(delayMs: 0, status: status(.connecting, -60)), .init(delayMs: 1, status: status(.connected, -50))],
-            repeats: true
-        )
-        let source = SimulatedWifiSource(scenario: scenario)
-        let recorder = StatusRecorder()
-        try source.start { state in
-            recorder.record(state)
+        try ProcessWide.isolated {
+            let before = liveThreadCount(named: "wifi-sim")
+            let scenario = try WifiScenario(
+                steps: [.init(delayMs: 0, status: status(.connecting, -60)), .init(delayMs: 1, status: status(.connected, -50))],
+                repeats: true
+            )
+            let source = SimulatedWifiSource(scenario: scenario)
+            let recorder = StatusRecorder()
+            try source.start { state in
+                recorder.record(state)
+                source.stop()
+            }
+            #expect(recorder.wait(for: 1).count == 1)
             source.stop()
+            #expect(recorder.statuses.count == 1)
+            #expect(settledThreadCount(named: "wifi-sim", expecting: before) == before)
         }
-        #expect(recorder.wait(for: 1).count == 1)
-        source.stop()
-        #expect(recorder.statuses.count == 1)
-        #expect(settledThreadCount(named: "wifi-sim", expecting: before) == before)
     }
 
     @Test func droppingARunningSourceJoinsItsThread() throws {
-        let before = liveThreadCount(named: "wifi-sim")
-        let recorder = StatusRecorder()
-        do {
-            let scenario = try WifiScenario(steps: [.init(delayMs: 1, status: .default)], repeats: true)
-            let source = SimulatedWifiSource(scenario: scenario)
-            try source.start(emit: recorder.record)
-            _ = recorder.wait(for: 2)
+        try ProcessWide.isolated {
+            let before = liveThreadCount(named: "wifi-sim")
+            let recorder = StatusRecorder()
+            do {
+                let scenario = try WifiScenario(steps: [.init(delayMs: 1, status: .default)], repeats: true)
+                let source = SimulatedWifiSource(scenario: scenario)
+                try source.start(emit: recorder.record)
+                _ = recorder.wait(for: 2)
+            }
+            let player = try #require(recorder.threadIDs.first)
+            #expect(!threadStillExists(player))
+            #expect(settledThreadCount(named: "wifi-sim", expecting: before) == before)
         }
-        let player = try #require(recorder.threadIDs.first)
-        #expect(!threadStillExists(player))
-        #expect(settledThreadCount(named: "wifi-sim", expecting: before) == before)
     }
 }

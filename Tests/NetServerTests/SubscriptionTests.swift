@@ -100,31 +100,33 @@ struct SubscriptionTests {
 
     @Test("releasing the manager unsubscribes")
     func releasingManagerUnsubscribes() throws {
-        let hold = ProcessWide.hold()
-        defer { hold.release() }
-        let world = try NetWorld()
-        defer { world.shutdown() }
-        let process = try world.kernel.createProcess(name: "client")
-        let mainSID = try process.createServer()
-        let mainCID = try process.connect(mainSID)
-        // A process keeps its name-server connection for life; open it before counting.
-        #expect(throws: XousError.serverNotFound) { try process.requestConnection("no such server") }
-        let serversBefore = world.kernel.serverCount
-        let slotsBefore = process.connectionCount
-        let threadsBefore = OSThread.liveThreadCount()
-        do {
-            let manager = try NetManager(process: process)
-            try manager.wifiStateSubscribe(returnCID: mainCID, opcode: 1)
-            #expect(eventually { world.net.statistics.subscribers == 1 })
-            // The initial state is waiting in the main server's queue; answer it so the
-            // bouncer is free to take the Drop.
-            let initial = try process.receive(mainSID)
-            #expect(initial.id == 1)
+        try ProcessWide.isolated {
+            let hold = ProcessWide.hold()
+            defer { hold.release() }
+            let world = try NetWorld()
+            defer { world.shutdown() }
+            let process = try world.kernel.createProcess(name: "client")
+            let mainSID = try process.createServer()
+            let mainCID = try process.connect(mainSID)
+            // A process keeps its name-server connection for life; open it before counting.
+            #expect(throws: XousError.serverNotFound) { try process.requestConnection("no such server") }
+            let serversBefore = world.kernel.serverCount
+            let slotsBefore = process.connectionCount
+            let threadsBefore = OSThread.liveThreadCount()
+            do {
+                let manager = try NetManager(process: process)
+                try manager.wifiStateSubscribe(returnCID: mainCID, opcode: 1)
+                #expect(eventually { world.net.statistics.subscribers == 1 })
+                // The initial state is waiting in the main server's queue; answer it so the
+                // bouncer is free to take the Drop.
+                let initial = try process.receive(mainSID)
+                #expect(initial.id == 1)
+            }
+            #expect(eventually { world.net.statistics.subscribers == 0 })
+            #expect(world.kernel.serverCount == serversBefore)
+            #expect(process.connectionCount == slotsBefore)
+            #expect(ProcessWide.expectWhenAlone("live threads") { eventually { OSThread.liveThreadCount() == threadsBefore } })
         }
-        #expect(eventually { world.net.statistics.subscribers == 0 })
-        #expect(world.kernel.serverCount == serversBefore)
-        #expect(process.connectionCount == slotsBefore)
-        #expect(ProcessWide.expectWhenAlone("live threads") { eventually { OSThread.liveThreadCount() == threadsBefore } })
     }
 
     @Test("many subscribers each receive every update, in order")

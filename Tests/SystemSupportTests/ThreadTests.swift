@@ -59,26 +59,28 @@ struct ThreadSpec {
 
     @Test("liveThreadCount counts 50 running threads and returns to its starting value once they are joined")
     func liveThreadCountReturnsToStart() throws {
-        let hold = ProcessWide.hold()
-        defer { hold.release() }
-        guard let start = OSThread.liveThreadCount() else {
-            Issue.record("no /proc/self/status")
-            return
-        }
-        let gate = Gate()
-        let group = ThreadGroup()
-        defer {
+        try ProcessWide.isolated {
+            let hold = ProcessWide.hold()
+            defer { hold.release() }
+            guard let start = OSThread.liveThreadCount() else {
+                Issue.record("no /proc/self/status")
+                return
+            }
+            let gate = Gate()
+            let group = ThreadGroup()
+            defer {
+                gate.open()
+                group.joinAll()
+            }
+            for index in 0..<50 { try group.spawn("t\(index)", stackSize: 64 * 1024) { gate.wait() } }
+            let running = OSThread.liveThreadCount() ?? 0
+            #expect(running >= start + 50, "\(running) threads with 50 parked, from \(start)")
+
             gate.open()
             group.joinAll()
+            // The kernel forgets a joined thread a moment after pthread_join returns.
+            let settled = ProcessWide.expectWhenAlone("live threads") { eventually { (OSThread.liveThreadCount() ?? .max) <= start } }
+            #expect(settled, "\(OSThread.liveThreadCount() ?? -1) threads after joining, from \(start)")
         }
-        for index in 0..<50 { try group.spawn("t\(index)", stackSize: 64 * 1024) { gate.wait() } }
-        let running = OSThread.liveThreadCount() ?? 0
-        #expect(running >= start + 50, "\(running) threads with 50 parked, from \(start)")
-
-        gate.open()
-        group.joinAll()
-        // The kernel forgets a joined thread a moment after pthread_join returns.
-        let settled = ProcessWide.expectWhenAlone("live threads") { eventually { (OSThread.liveThreadCount() ?? .max) <= start } }
-        #expect(settled, "\(OSThread.liveThreadCount() ?? -1) threads after joining, from \(start)")
     }
 }

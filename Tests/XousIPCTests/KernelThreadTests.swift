@@ -8,18 +8,20 @@ extension XousIPCSpec {
     struct KernelThreadSpec {
         @Test("a kernel's name server thread ends with shutdown()")
         func shutdownJoinsTheNameServer() throws {
-            let hold = ProcessWide.hold()
-            defer { hold.release() }
-            guard let start = OSThread.liveThreadCount() else {
-                Issue.record("no /proc/self/status")
-                return
-            }
-            let kernel = Kernel()
-            #expect((OSThread.liveThreadCount() ?? 0) >= start + 1)
-            kernel.shutdown()
-            kernel.shutdown()
-            let settled = ProcessWide.expectWhenAlone("live threads") { eventually { (OSThread.liveThreadCount() ?? .max) <= start } }
-            #expect(settled, "\(OSThread.liveThreadCount() ?? -1) threads after shutdown, from \(start)")
+        try ProcessWide.isolated {
+                let hold = ProcessWide.hold()
+                defer { hold.release() }
+                guard let start = OSThread.liveThreadCount() else {
+                    Issue.record("no /proc/self/status")
+                    return
+                }
+                let kernel = Kernel()
+                #expect((OSThread.liveThreadCount() ?? 0) >= start + 1)
+                kernel.shutdown()
+                kernel.shutdown()
+                let settled = ProcessWide.expectWhenAlone("live threads") { eventually { (OSThread.liveThreadCount() ?? .max) <= start } }
+                #expect(settled, "\(OSThread.liveThreadCount() ?? -1) threads after shutdown, from \(start)")
         }
+    }
     }
 }

@@ -1,11 +1,58 @@
-import XousIPC
+#if canImport(Glibc)
+import Glibc
+#endif
+import BrokerProcess
 import SystemSupport
+public import Testing
 
-/// A lock for tests that measure the whole OS process (heap in use, live threads) and for the
-/// tests that disturb such a measurement most (the hosted-mode sets: child processes, sockets
-/// and dozens of threads), so that `swift test`, which runs suites in parallel in one process,
-/// runs them apart. Hold it for the whole test: `let hold = ProcessWide.hold(); defer { hold.release() }`.
+/// Tests of facts about the whole OS process (heap in use, live threads, threads of a name).
+///
+/// `swift test` runs every suite in parallel in one process, where other tests allocate and
+/// start threads all the time. So such a test runs its body in an OS process of its own: the
+/// test bundle started again with a filter that selects this test alone (`isolated`). There the
+/// figures are the test's own, and its expectations are always checked, whichever way the
+/// tests are run.
 public enum ProcessWide {
+    /// Set in the environment of the process that runs one test alone: that test's id.
+    static let variable = "GATEWAYD_ISOLATED_TEST"
+
+    /// True in the process that runs one isolated test alone.
+    public static var isAlone: Bool { getenv(variable) != nil }
+
+    /// Runs `body` alone in a process of its own, and records what failed there as this
+    /// test's issue (with the child's output). In that process (or outside Swift Testing) it
+    /// just runs `body`.
+    public static func isolated(sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) throws {
+        guard let test = Test.current else { return try body() }
+        let id = "\(test.id)"
+        if let running = getenv(variable), String(cString: running) == id { return try body() }
+        // "Module.Suite/test()/File.swift:12:5": the filter (a regular expression, which
+        // matches anywhere in a test's id) is the part before the file, escaped.
+        let name = id.split(separator: "/").filter { !$0.contains(".swift:") }.joined(separator: "/")
+        let filter = name.map { "\\^$.|?*+()[]{}".contains($0) ? "\\\($0)" : String($0) }.joined()
+        let directory = TemporaryDirectory(prefix: "isolated-test")
+        let output = directory.path + "/output"
+        let environment = processEnvironment().merging([variable: id]) { $1 }
+        let pid = try MosquittoBroker.spawn(
+            ["/proc/self/exe", "--testing-library", "swift-testing", "--filter", filter], output: output, environment: environment)
+        let status = waitForChild(pid, timeout: 600)
+        let text = readTextFile(output)
+        if status == nil { _ = kill(pid, SIGKILL); _ = waitForChild(pid, timeout: 5) }
+        // One test ran there and passed; anything else is this test's failure.
+        guard status == 0, text.contains("Test run with 1 test"), !text.contains("Test run with 1 test in 0 suites") else {
+            Issue.record(
+                "run alone (\(filter)), it \(status.map { "exited with status \($0)" } ?? "did not end in 600 s"):\n\(text.suffix(6000))",
+                sourceLocation: sourceLocation)
+            return
+        }
+    }
+
+    /// Checks a process-wide `condition`; kept for the tests written with it, which now run
+    /// `isolated`, so the figures are theirs.
+    public static func expectWhenAlone(_ what: String, _ condition: () -> Bool) -> Bool {
+        condition()
+    }
+
     private static let lock = ConditionLock()
 
     /// A held lock; release it once (copyable, so that a `defer` may release it in a test
@@ -15,25 +62,23 @@ public enum ProcessWide {
         public func release() { ProcessWide.lock.unlock() }
     }
 
-    /// True when the tests run one at a time (`swift test --no-parallel`, as `scripts/test` and
-    /// CI run them): only then is a figure of the whole process (heap in use, live threads)
-    /// this test's own. In parallel every other suite allocates and starts threads meanwhile, so
-    /// such an expectation is checked only when alone, and says so otherwise.
-    public static let isAlone = CommandLine.arguments.contains("--no-parallel")
-
-    /// Checks a process-wide `condition` when the tests run alone; otherwise prints that it was
-    /// not checked, and why.
-    public static func expectWhenAlone(_ what: String, _ condition: () -> Bool) -> Bool {
-        guard isAlone else {
-            print("\(what): not checked, other tests run in parallel in this process (scripts/test checks it)")
-            return true
-        }
-        return condition()
-    }
-
-    /// Waits for the lock and holds it.
+    /// Waits for the lock that keeps the heaviest tests (the hosted-mode sets: child processes,
+    /// sockets, dozens of threads) from running beside each other, and holds it.
     public static func hold() -> Hold {
         lock.lock()
         return Hold()
+    }
+
+    private static func processEnvironment() -> [String: String] {
+        var environment: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "=") {
+                environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            entry += 1
+        }
+        return environment
     }
 }

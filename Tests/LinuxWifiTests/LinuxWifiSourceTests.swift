@@ -179,8 +179,10 @@ struct LinuxWifiSourceTests {
     @Test("creating the interface, adding and removing an address, deleting it: each arrives as a push",
           .enabled(if: NetworkSandbox.unavailableReason == nil, "\(NetworkSandbox.unavailableReason ?? "")"))
     func pushes() throws {
-        let logger = logger
-        try NetworkSandbox.run { sandbox in try Self.pushScenario(sandbox, logger: logger) }
+        try ProcessWide.isolated {
+            let logger = logger
+            try NetworkSandbox.run { sandbox in try Self.pushScenario(sandbox, logger: logger) }
+        }
     }
 
     static func pushScenario(_ sandbox: NetworkSandbox, logger: Logger) throws {

@@ -79,13 +79,15 @@ public final class NetService: @unchecked Sendable {
     /// Stops the source, both servers and every pusher; joins their threads. Idempotent.
     public func stop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        // The name goes first: a client told below that the net server is stopping (its watch)
+        // then waits for the next one, instead of finding this one's name and subscribing again.
+        _ = try? process.unregisterName(sid)
         source.stop()
         // Quit is honoured from the net process only, so no client can stop the server.
         _ = try? process.send(selfCID, .scalar(ScalarMessage(id: NetOpcode.quit.rawValue)))
         threads.joinAll()
         watches.releaseAll()
         try? process.destroyServer(manager.sid)
-        _ = try? process.unregisterName(sid)
         try? process.destroyServer(sid)
         logger.info("Net server down")
     }

@@ -25,6 +25,13 @@ public struct DiscoveryRecord: Sendable, Hashable {
         self.topics = topics
     }
 
+    /// The record of `configs`, published for `configuration`.
+    public init(_ configuration: GatewayConfiguration, publishing configs: [Discovery.Config]) {
+        self.init(
+            form: configuration.discoveryForm, prefix: configuration.discoveryPrefix, deviceID: configuration.deviceID,
+            topics: configs.map(\.topic))
+    }
+
     /// The record as published: `{"form":…,"prefix":…,"device_id":…,"topics":[…]}`.
     public var document: JSONValue {
         .object([
@@ -96,9 +103,7 @@ public struct DiscoveryPlan: Sendable, Hashable {
             // Same device id and prefix, other form: the same entities, which Home Assistant
             // keeps when told first. Entities of another id or prefix are not coming back.
             plan.migrate = plan.clear.filter { looked.contains($0) }
-            plan.record = DiscoveryRecord(
-                form: configuration.discoveryForm, prefix: configuration.discoveryPrefix, deviceID: configuration.deviceID,
-                topics: plan.publish.map(\.topic))
+            plan.record = DiscoveryRecord(configuration, publishing: plan.publish)
         } else {
             plan.clearRecord = recordPresent
         }

@@ -300,17 +300,16 @@ public final class GatewayServer: @unchecked Sendable {
     /// has still to be read (`finishScan` publishes them then).
     private func publishDiscovery() {
         guard config.discoveryEnabled, !needsDiscoveryScan, scan == nil else { return }
-        discoveryMAC = knownMAC
-        let configs = Discovery.configs(config, mac: discoveryMAC)
-        for discovery in configs {
-            publish(discovery.topic, discovery.document, retain: true)
-        }
-        publishedDiscovery = Set(configs.map(\.topic))
-        publish(topics.discoveryRecord, record(configs).document, retain: true)
+        let configs = Discovery.configs(config, mac: knownMAC)
+        publishDiscovery(configs, record: DiscoveryRecord(config, publishing: configs))
     }
 
-    private func record(_ configs: [Discovery.Config]) -> DiscoveryRecord {
-        DiscoveryRecord(form: config.discoveryForm, prefix: config.discoveryPrefix, deviceID: config.deviceID, topics: configs.map(\.topic))
+    /// Publishes `configs` (with the MAC known now) and then their record, if any.
+    private func publishDiscovery(_ configs: [Discovery.Config], record: DiscoveryRecord?) {
+        discoveryMAC = knownMAC
+        for discovery in configs { publish(discovery.topic, discovery.document, retain: true) }
+        if let record { publish(topics.discoveryRecord, record.document, retain: true) }
+        publishedDiscovery = Set(configs.map(\.topic))
     }
 
     // MARK: Discovery on the broker
@@ -354,11 +353,8 @@ public final class GatewayServer: @unchecked Sendable {
         let plan = DiscoveryPlan.make(config, mac: knownMAC, found: finished.found, known: known, recordPresent: finished.recordPresent)
         for topic in plan.migrate { publish(topic, DiscoveryPlan.migrationMark, retain: true) }
         for topic in plan.clear { publish(topic, [UInt8](), retain: true) }
-        discoveryMAC = knownMAC
-        for discovery in plan.publish { publish(discovery.topic, discovery.document, retain: true) }
-        if let record = plan.record { publish(topics.discoveryRecord, record.document, retain: true) }
+        publishDiscovery(plan.publish, record: plan.record)
         if plan.clearRecord { publish(topics.discoveryRecord, [UInt8](), retain: true) }
-        publishedDiscovery = Set(plan.publish.map(\.topic))
         if !plan.migrate.isEmpty {
             logger.notice(
                 "Moved the Home Assistant discovery of \(config.deviceID) to the \(config.discoveryForm.rawValue) form with Home Assistant's migrate_discovery (entity ids and history stay): \(plan.migrate.count) old topics migrated and cleared")

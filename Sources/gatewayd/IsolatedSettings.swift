@@ -51,15 +51,7 @@ enum IsolatedSettings {
     /// In the helper: reads the request on standard input, answers on standard output, exits.
     static func serveReaderIfAsked() {
         guard let marker = getenv(readerVariable), String(cString: marker) == "1" else { return }
-        var input: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while true {
-            let count = read(0, &chunk, chunk.count)
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 { break }
-            input.append(contentsOf: chunk[..<count])
-        }
-        guard let (file, environment, flags) = try? decodeRequest(input) else { _exit(2) }
+        guard let (file, environment, flags) = try? decodeRequest(readAll(0)) else { _exit(2) }
         var writer = WireWriter()
         do {
             let settings = try GatewaySettings.load(file: file, environment: environment, flags: flags)
@@ -111,18 +103,23 @@ enum IsolatedSettings {
         // before reading cannot block on a helper that waits for us to read.
         writeAll(request, to: toChild[1])
         close(toChild[1])
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while true {
-            let count = read(fromChild[0], &chunk, chunk.count)
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 { break }
-            bytes.append(contentsOf: chunk[..<count])
-        }
+        let bytes = readAll(fromChild[0])
         close(fromChild[0])
         var status: Int32 = 0
         while waitpid(child, &status, 0) < 0, errno == EINTR {}
         return status == 0 ? bytes : nil
+    }
+
+    /// Everything `descriptor` gives until its end.
+    private static func readAll(_ descriptor: Int32) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let count = read(descriptor, &chunk, chunk.count)
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 { return bytes }
+            bytes.append(contentsOf: chunk[..<count])
+        }
     }
 
     private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) {

@@ -90,8 +90,6 @@ struct HostileControlTests {
     @Test("10,000 hostile payloads after 2,000 to warm up: each answered once, gatewayd alive, threads, servers, slots and memory back where they were")
     func tenThousandHostilePayloads() throws {
         try ProcessWide.isolated {
-            let hold = ProcessWide.hold()
-            defer { hold.release() }
             let broker = try MosquittoBroker()
             let base = "hostile"
             // In process, so that its kernel's servers and connection slots can be counted; quiet,
@@ -169,14 +167,14 @@ struct HostileControlTests {
             #expect(eventually(timeout: 5) { rig.gateway.status.updatesPublished > published })
 
             // Back where it was: the toggles made and tore down hundreds of bouncers.
-            #expect(ProcessWide.expectWhenAlone("gateway threads") { eventually(timeout: 5) { Self.gatewayThreads() == threads } }, "\(Self.gatewayThreads()) vs \(threads)")
+            #expect(eventually(timeout: 5) { Self.gatewayThreads() == threads }, "\(Self.gatewayThreads()) vs \(threads)")
             #expect(rig.kernel.serverCount == servers)
             #expect(rig.gateway.process.connectionCount == gatewaySlots)
             #expect(eventually(timeout: 5) { net.process.connectionCount == netSlots })
             // A leak of 30 bytes per request would be about 146 KiB in each half; the gateway leaves
             // less than 20 KiB (between -52 and +17 in five runs).
             let grown = (first: inUseHalfway - inUse, second: inUseAtEnd - inUseHalfway)
-            #expect(ProcessWide.expectWhenAlone("heap in use") { grown.first < 128 && grown.second < 128 },
+            #expect(grown.first < 128 && grown.second < 128,
                     "heap in use grew by \(grown.first) and \(grown.second) KiB over two halves of 5,000 hostile requests")
             print("HostileControlTests: heap in use grew by \(grown.first) and \(grown.second) KiB over the two halves")
         }

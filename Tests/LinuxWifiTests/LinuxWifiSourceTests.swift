@@ -160,7 +160,7 @@ struct LinuxWifiSourceTests {
             #expect(log.wait { $0 == WlanStatus(ssid: nil, linkState: .unknown, ipv4: .default) })
             source.stop()
             source.stop()
-            #expect(ProcessWide.expectWhenAlone("live threads") { eventually { threadIDs().count == before } })
+            #expect(eventually { threadIDs().count == before })
         }
     }
 

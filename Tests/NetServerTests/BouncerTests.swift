@@ -10,8 +10,6 @@ struct BouncerTests {
     @Test("anything else from a peer holding the bouncer's SID is ignored and counted, and real updates still pass")
     func hostilePeerIsIgnored() throws {
         try ProcessWide.isolated {
-            let hold = ProcessWide.hold()
-            defer { hold.release() }
             let kernel = Kernel()
             defer { kernel.shutdown() }
             let source = ManualWifiSource()
@@ -85,7 +83,7 @@ struct BouncerTests {
             #expect(throws: XousError.serverNotFound) {
                 try hostile.send(bouncer, .scalar(ScalarMessage(id: 5)))
             }
-            #expect(ProcessWide.expectWhenAlone("live threads") { eventually { OSThread.liveThreadCount() == threads } })
+            #expect(eventually { OSThread.liveThreadCount() == threads })
             try subscriber.close()
         }
     }

@@ -101,8 +101,6 @@ struct SubscriptionTests {
     @Test("releasing the manager unsubscribes")
     func releasingManagerUnsubscribes() throws {
         try ProcessWide.isolated {
-            let hold = ProcessWide.hold()
-            defer { hold.release() }
             let world = try NetWorld()
             defer { world.shutdown() }
             let process = try world.kernel.createProcess(name: "client")
@@ -125,7 +123,7 @@ struct SubscriptionTests {
             #expect(eventually { world.net.statistics.subscribers == 0 })
             #expect(world.kernel.serverCount == serversBefore)
             #expect(process.connectionCount == slotsBefore)
-            #expect(ProcessWide.expectWhenAlone("live threads") { eventually { OSThread.liveThreadCount() == threadsBefore } })
+            #expect(eventually { OSThread.liveThreadCount() == threadsBefore })
         }
     }
 

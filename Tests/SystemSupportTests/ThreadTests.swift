@@ -60,8 +60,6 @@ struct ThreadSpec {
     @Test("liveThreadCount counts 50 running threads and returns to its starting value once they are joined")
     func liveThreadCountReturnsToStart() throws {
         try ProcessWide.isolated {
-            let hold = ProcessWide.hold()
-            defer { hold.release() }
             guard let start = OSThread.liveThreadCount() else {
                 Issue.record("no /proc/self/status")
                 return
@@ -79,7 +77,7 @@ struct ThreadSpec {
             gate.open()
             group.joinAll()
             // The kernel forgets a joined thread a moment after pthread_join returns.
-            let settled = ProcessWide.expectWhenAlone("live threads") { eventually { (OSThread.liveThreadCount() ?? .max) <= start } }
+            let settled = eventually { (OSThread.liveThreadCount() ?? .max) <= start }
             #expect(settled, "\(OSThread.liveThreadCount() ?? -1) threads after joining, from \(start)")
         }
     }

@@ -9,8 +9,6 @@ extension XousIPCSpec {
         @Test("a kernel's name server thread ends with shutdown()")
         func shutdownJoinsTheNameServer() throws {
         try ProcessWide.isolated {
-                let hold = ProcessWide.hold()
-                defer { hold.release() }
                 guard let start = OSThread.liveThreadCount() else {
                     Issue.record("no /proc/self/status")
                     return
@@ -19,7 +17,7 @@ extension XousIPCSpec {
                 #expect((OSThread.liveThreadCount() ?? 0) >= start + 1)
                 kernel.shutdown()
                 kernel.shutdown()
-                let settled = ProcessWide.expectWhenAlone("live threads") { eventually { (OSThread.liveThreadCount() ?? .max) <= start } }
+                let settled = eventually { (OSThread.liveThreadCount() ?? .max) <= start }
                 #expect(settled, "\(OSThread.liveThreadCount() ?? -1) threads after shutdown, from \(start)")
         }
     }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import BrokerProcess
 import SystemSupport
+import XousIPC
 public import Testing
 
 /// Tests of facts about the whole OS process (heap in use, live threads, threads of a name).
@@ -15,9 +16,6 @@ public import Testing
 public enum ProcessWide {
     /// Set in the environment of the process that runs one test alone: that test's id.
     static let variable = "GATEWAYD_ISOLATED_TEST"
-
-    /// True in the process that runs one isolated test alone.
-    public static var isAlone: Bool { getenv(variable) != nil }
 
     /// Runs `body` alone in a process of its own, and records what failed there as this
     /// test's issue (with the child's output). In that process (or outside Swift Testing) it
@@ -32,7 +30,7 @@ public enum ProcessWide {
         let filter = name.map { "\\^$.|?*+()[]{}".contains($0) ? "\\\($0)" : String($0) }.joined()
         let directory = TemporaryDirectory(prefix: "isolated-test")
         let output = directory.path + "/output"
-        let environment = processEnvironment().merging([variable: id]) { $1 }
+        let environment = HostedEnvironment.processEnvironment().merging([variable: id]) { $1 }
         let pid = try MosquittoBroker.spawn(
             ["/proc/self/exe", "--testing-library", "swift-testing", "--filter", filter], output: output, environment: environment)
         let status = waitForChild(pid, timeout: 600)
@@ -45,12 +43,6 @@ public enum ProcessWide {
                 sourceLocation: sourceLocation)
             return
         }
-    }
-
-    /// Checks a process-wide `condition`; kept for the tests written with it, which now run
-    /// `isolated`, so the figures are theirs.
-    public static func expectWhenAlone(_ what: String, _ condition: () -> Bool) -> Bool {
-        condition()
     }
 
     private static let lock = ConditionLock()
@@ -67,18 +59,5 @@ public enum ProcessWide {
     public static func hold() -> Hold {
         lock.lock()
         return Hold()
-    }
-
-    private static func processEnvironment() -> [String: String] {
-        var environment: [String: String] = [:]
-        var entry = environ
-        while let pointer = entry.pointee {
-            let text = String(cString: pointer)
-            if let equals = text.firstIndex(of: "=") {
-                environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            entry += 1
-        }
-        return environment
     }
 }

@@ -62,18 +62,20 @@ let tests: [Target] = [
     .target(
         name: "TestHarness", dependencies: ["BrokerProcess", "MQTT", "SystemSupport", "XousIPC", propertyBased],
         path: "Tests/Support/TestHarness"),
+    // Any JSON document, read by Foundation's JSONDecoder, for tests that look inside one.
+    .target(name: "TestJSON", path: "Tests/Support/TestJSON"),
     .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport", "TestHarness"]),
     .testTarget(name: "XousIPCTests", dependencies: ["SystemSupport", "XousIPC", "TestHarness", propertyBased]),
     .testTarget(name: "MQTTTests", dependencies: ["MQTT", "SystemSupport", "TestHarness", logging]),
-    .testTarget(name: "GatewayJSONTests", dependencies: ["GatewayJSON", propertyBased]),
-    .testTarget(name: "GatewayControlTests", dependencies: ["GatewayControl", "GatewayJSON"]),
+    .testTarget(name: "GatewayJSONTests", dependencies: ["GatewayJSON", "TestJSON", propertyBased]),
+    .testTarget(name: "GatewayControlTests", dependencies: ["GatewayControl", "GatewayJSON", "TestJSON"]),
     .testTarget(name: "LinuxWifiTests", dependencies: ["LinuxWifi", "NetServer", "SystemSupport", "XousIPC", "TestHarness", logging]),
     .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "TestHarness", yams]),
     .testTarget(
         name: "GatewayTests",
         dependencies: [
             "CMallocInfo", "Gateway", "GatewayControl", "GatewayJSON", "MQTT", "NetServer", "SystemSupport", "XousIPC",
-            "TestHarness", logging, yams,
+            "TestHarness", "TestJSON", logging, yams,
         ]),
     .testTarget(name: "NetServerTests", dependencies: ["SystemSupport", "XousIPC", "NetServer", "TestHarness", propertyBased, logging]),
 ]
@@ -87,7 +89,7 @@ let fuzz: [Target] = [
     .target(name: "FuzzSupport", dependencies: ["CFuzzDriver"], path: "Fuzz/Support"),
     .executableTarget(name: "fuzz-ipc", dependencies: ["FuzzSupport", "NetServer", "XousIPC"], path: "Fuzz/ipc"),
     .executableTarget(name: "fuzz-hosted", dependencies: ["FuzzSupport", "SystemSupport", "XousIPC"], path: "Fuzz/hosted"),
-    .executableTarget(name: "fuzz-control", dependencies: ["FuzzSupport", "Gateway", "GatewayControl", "GatewayJSON"], path: "Fuzz/control"),
+    .executableTarget(name: "fuzz-control", dependencies: ["FuzzSupport", "GatewayControl", "GatewayJSON"], path: "Fuzz/control"),
     .executableTarget(name: "fuzz-config", dependencies: ["FuzzSupport", "GatewayConfig"], path: "Fuzz/config"),
 ]
 
@@ -97,7 +99,7 @@ let tools: [Target] = [
     // End-to-end, IPC, hosted, idle and start-up figures against a real broker (BENCHMARKS.md).
     .executableTarget(
         name: "gateway-bench",
-        dependencies: ["BrokerProcess", "CMallocInfo", "Gateway", "MQTT", "NetServer", "SystemSupport", "XousIPC", logging, argumentParser],
+        dependencies: ["BrokerProcess", "CMallocInfo", "Gateway", "GatewayControl", "MQTT", "NetServer", "SystemSupport", "XousIPC", logging, argumentParser],
         path: "Benchmarks/gateway-bench"),
     // Prints the pushes arriving through a bouncer: the IPC path alone.
     .executableTarget(

@@ -45,6 +45,7 @@ struct Bench {
         section("ipc") { try ipc() }
         section("hosted") { try hosted(broker: broker) }
         section("gatewayd") { try gatewaydProcess(broker: broker) }
+        section("documents") { documentCosts() }
         print("")
         report.print()
         broker.stop()

@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import Gateway
-import GatewayJSON
 import Logging
 import MQTT
 import NetServer
@@ -237,5 +236,5 @@ final class BaselineRig: UpdateSender {
 
 /// The size of the gateway's `<base>/wlan/state` payload for a typical update.
 func gatewayPayloadSize() -> Int {
-    WlanStatePayload.make(benchStatus(12345), seq: 12345, receivedAt: .now).serializedBytes.count
+    WlanStatePayload.bytes(benchStatus(12345), seq: 12345, receivedAt: .now).count
 }

@@ -32,7 +32,7 @@ struct Options {
     /// The sections to run (all by default): end-to-end, ipc, hosted, gatewayd.
     var sections: Set<String> = Options.allSections
 
-    static let allSections: Set<String> = ["end-to-end", "ipc", "hosted", "gatewayd"]
+    static let allSections: Set<String> = ["end-to-end", "ipc", "hosted", "gatewayd", "documents"]
 
     /// Smaller counts and shorter runs, for a quick look.
     mutating func makeQuick() {
@@ -83,7 +83,7 @@ struct GatewayBench: ParsableCommand {
     var startupRuns: Int?
     @Option(help: "The gatewayd binary (default: the one beside this one).")
     var gatewayd: String?
-    @Option(help: "Sections to run, from: end-to-end, gatewayd, hosted, ipc (default: all).")
+    @Option(help: "Sections to run, from: documents, end-to-end, gatewayd, hosted, ipc (default: all).")
     var only: String?
     @Option(help: "Push this many updates through the whole path and check each arrives once, in order (runs alone).")
     var soak: Int?

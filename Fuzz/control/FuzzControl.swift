@@ -1,11 +1,11 @@
-// libFuzzer target for the control parsers: the `<base>/control` payload (anyone on the broker
-// can publish it), the control socket's request line, and the JSON parser under both.
-// scripts/fuzz builds and runs it.
+// libFuzzer target for the control parser: the `<base>/control` payload (anyone on the broker
+// can publish it), the control socket's request line, and the strict JSON check under both,
+// with Foundation's JSONDecoder as its peer. scripts/fuzz builds and runs it.
 #if canImport(Glibc)
 import Glibc
 #endif
+import FoundationEssentials
 import FuzzSupport
-import Gateway
 import GatewayControl
 import GatewayJSON
 
@@ -13,20 +13,25 @@ import GatewayJSON
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     checkJSON(bytes)
-    checkControlTopic(bytes)
-    checkSocketLine(bytes)
+    checkRequest(bytes, on: .topic)
+    checkRequest(bytes, on: .socket)
     return 0
 }
 
-/// A document that parses serializes to one that parses back to the same value, and a refusal
-/// points inside the input.
+/// Text the check accepts, JSONDecoder accepts too (but for numbers beyond a Double, which it
+/// refuses); each member's range holds one value of its kind; a refusal points inside the input.
 private func checkJSON(_ bytes: [UInt8]) {
-    for limits in [JSONParser.Limits(), JSONParser.Limits(maxDepth: 32, maxBytes: ControlRequest.maxPayloadBytes)] {
+    for limits in [JSONLimits(), JSONLimits(maxDepth: 32, maxBytes: 1024)] {
         do {
-            let value = try JSONParser.parse(bytes, limits: limits)
-            let text = value.serializedBytes
-            let again = Result { () throws(JSONError) in try JSONParser.parse(text, limits: .init(maxDepth: limits.maxDepth)) }
-            expect(again == .success(value), "JSON round trip: \(value.serialized) parsed back as \(again)")
+            let text = try JSONText(validating: bytes, limits: limits)
+            let peer = Result { try JSONDecoder().decode(AnyJSON.self, from: Data(bytes)) }
+            if case .failure(let error) = peer {
+                expect(bytes.contains(UInt8(ascii: "e")) || bytes.contains(UInt8(ascii: "E")), "JSONDecoder refused what the check accepted: \(error)")
+            }
+            for member in text.members {
+                let alone = try? JSONText(validating: text.raw(member), limits: limits)
+                expect(alone?.kind == member.kind, "member '\(member.key)' is not one \(member.kind) value on its own")
+            }
         } catch {
             if case .tooLarge = error.kind {
                 expect(bytes.count > limits.maxBytes, "tooLarge for \(bytes.count) bytes")
@@ -38,62 +43,71 @@ private func checkJSON(_ bytes: [UInt8]) {
     }
 }
 
-/// What `gatewayd` does with a message on `<base>/control`: a request, or a refusal that it
-/// answers on `<base>/control/response`; either way the response must be valid JSON.
-private func checkControlTopic(_ bytes: [UInt8]) {
+/// What gatewayd does with a request on either channel: a request, which reads back the same
+/// from its JSON form, or a refusal; either way the response is one line of JSON that echoes
+/// the request's transaction or id byte for byte.
+private func checkRequest(_ bytes: [UInt8], on channel: ControlChannel) {
     do {
-        let request = try ControlRequest.parse(bytes)
-        // The plain-word form and the object form of the same request parse to it again.
-        if request.transaction == nil {
-            let word = Result { () throws(ControlRequestError) in try ControlRequest.parse(Array(request.command.rawValue.utf8)) }
+        let request = try ControlRequest.parse(bytes, on: channel)
+        if request.echo == nil {
+            let word = Result { () throws(ControlRequestError) in try ControlRequest.parse(Array(request.command.rawValue.utf8), on: channel) }
             expect(word == .success(request), "'\(request.command.rawValue)' parses as \(word)")
         }
-        var members: [(String, JSONValue)] = [("command", .string(request.command.rawValue))]
-        if let transaction = request.transaction { members.append(("transaction", transaction)) }
-        let document = JSONValue.object(members).serializedBytes
-        if document.count <= ControlRequest.maxPayloadBytes {
-            let again = Result { () throws(ControlRequestError) in try ControlRequest.parse(document) }
-            expect(again == .success(request), "control request round trip: \(request) came back as \(again)")
+        let form = channel == .socket
+            ? Array(request.socketLine.dropLast())
+            : JSONWriter.object {
+                $0.member("command", request.command.rawValue)
+                if let echo = request.echo { $0.member("transaction", raw: echo) }
+            }
+        if form.count <= channel.maxRequestBytes {
+            let again = Result { () throws(ControlRequestError) in try ControlRequest.parse(form, on: channel) }
+            expect(again == .success(request), "request round trip: \(request) came back as \(again)")
         }
-        checkResponse(ControlResponse.ok(request.command, data: .object([]), transaction: request.transaction))
+        checkResponse(ControlResponse.ok(request.command, data: Array("{}".utf8), echo: request.echo, on: channel), echo: request.echo, channel)
     } catch {
         expect(!error.message.isEmpty, "empty control error")
         expect(isPrintable(error.message), "control error echoes control characters: \(error.message.debugDescription)")
-        checkResponse(ControlResponse.error(command: error.command, message: error.message, transaction: error.transaction))
+        checkResponse(error.response(on: channel), echo: error.echo, channel)
     }
 }
 
-/// What the control socket does with one request line.
-private func checkSocketLine(_ bytes: [UInt8]) {
-    do {
-        let request = try SocketRequest.parse(bytes)
-        let line = request.line
-        expect(line.last == UInt8(ascii: "\n") && !line.dropLast().contains(UInt8(ascii: "\n")), "request line is not one line")
-        let body = Array(line.dropLast())
-        if body.count <= ControlProtocol.maxRequestBytes {
-            let again = Result { () throws(SocketRequestError) in try SocketRequest.parse(body) }
-            expect(again == .success(request), "socket request round trip: \(request) came back as \(again)")
-        }
-        checkResponse(ControlProtocol.ok(request.command, id: request.id, data: .object([])))
-    } catch {
-        expect(!error.message.isEmpty, "empty socket error")
-        expect(isPrintable(error.message), "socket error echoes control characters: \(error.message.debugDescription)")
-        checkResponse(error.response)
-    }
-}
-
-/// A response is sent as one line of JSON, so it must serialize to valid JSON without a newline
-/// and mean what it was built from.
-private func checkResponse(_ response: JSONValue) {
+private func checkResponse(_ response: [UInt8], echo: [UInt8]?, _ channel: ControlChannel) {
     let line = ControlProtocol.line(response)
-    expect(line.firstIndex(of: UInt8(ascii: "\n")) == line.count - 1, "response is not one line: \(response.serialized)")
-    let again = Result { () throws(JSONError) in try JSONParser.parse(line.dropLast(), limits: .init(maxDepth: 1000)) }
-    expect(again == .success(response), "response \(response.serialized) parses back as \(again)")
+    expect(line.firstIndex(of: UInt8(ascii: "\n")) == line.count - 1, "response is not one line")
+    do {
+        let text = try JSONText(validating: response, limits: JSONLimits(maxDepth: 1000))
+        expect(text[raw: channel.echoKey].map(Array.init) == (echo ?? Array("null".utf8)), "the echo did not come back byte for byte")
+        _ = try DocumentCoding.decode(ControlResponse.self, from: response)
+    } catch {
+        expect(false, "response does not read back: \(error)")
+    }
 }
 
 /// Whether `text` has no ASCII control characters, which must never be echoed back raw.
 private func isPrintable(_ text: String) -> Bool {
     !text.utf8.contains { $0 < 0x20 || $0 == 0x7f }
+}
+
+/// Any JSON value, read and thrown away: what JSONDecoder accepts.
+private struct AnyJSON: Decodable {
+    init(from decoder: any Decoder) throws {
+        if var array = try? decoder.unkeyedContainer() {
+            while !array.isAtEnd { _ = try array.decode(AnyJSON.self) }
+        } else if let object = try? decoder.container(keyedBy: Key.self) {
+            for key in object.allKeys { _ = try object.decode(AnyJSON.self, forKey: key) }
+        } else {
+            let value = try decoder.singleValueContainer()
+            if value.decodeNil() || (try? value.decode(Bool.self)) != nil || (try? value.decode(String.self)) != nil { return }
+            _ = try value.decode(Double.self)
+        }
+    }
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
 }
 
 @main

@@ -1,3 +1,4 @@
+import GatewayControl
 import NetServer
 import XousIPC
 
@@ -142,7 +143,7 @@ struct ControlQueue: Sendable {
         }
         while !busy, let request = pending.first {
             switch request.command {
-            case .status:
+            case .status, .watch:
                 pending.removeFirst()
                 effects.append(.answerStatus(id: request.id))
             case .subscribe where subscribed, .unsubscribe where !subscribed:

@@ -153,7 +153,6 @@ public final class ControlSocketServer: @unchecked Sendable {
 
         var hasOutput: Bool { sent < output.count }
 
-        func queue(_ document: JSONValue) { queue(ControlProtocol.line(document)) }
 
         func queue(_ line: [UInt8]) {
             if sent > 0, sent == output.count {
@@ -210,7 +209,7 @@ public final class ControlSocketServer: @unchecked Sendable {
             }
         }
         for client in clients {
-            if client.watching { client.queue(ControlProtocol.event("shutdown")) }
+            if client.watching { client.queue(SocketEvent("shutdown").line()) }
             flush(client)
             drop(client)
         }
@@ -236,22 +235,21 @@ public final class ControlSocketServer: @unchecked Sendable {
                 .min(by: { $0.deadline! < $1.deadline! }) {
                 // Full: make room by closing the client that has been quiet longest, so a
                 // handful of silent connections cannot lock operators out until they time out.
-                idle.queue(ControlProtocol.error(command: nil, id: nil, message: "too many control clients; closing the longest idle one"))
+                idle.queue(Self.errorLine("too many control clients; closing the longest idle one"))
                 idle.closing = true
                 flush(idle)
                 drop(idle)
                 clients.removeAll { $0 === idle }
             }
             guard clients.count < Self.maxClients else {
-                let line = ControlProtocol.line(ControlProtocol.error(
-                    command: nil, id: nil, message: "too many control clients (at most \(Self.maxClients)); try again later"))
+                let line = Self.errorLine("too many control clients (at most \(Self.maxClients)); try again later")
                 _ = line.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 close(fd)
                 logger.info("Control socket refused a client: \(Self.maxClients) already connected")
                 continue
             }
             let client = Client(fd: fd, deadline: LineReader.nowMs() + Self.idleTimeoutMs)
-            client.queue(ControlProtocol.hello(gatewaydVersion: gateway.configuration.version))
+            client.queue(SocketHello(gatewaydVersion: gateway.configuration.version).line)
             clients.append(client)
             flush(client)
         }
@@ -290,7 +288,7 @@ public final class ControlSocketServer: @unchecked Sendable {
         if client.closing { return }
         if client.input.count > ControlProtocol.maxRequestBytes {
             // No newline in sight: there is no way to find the next request, so say why and close.
-            reject(client, SocketRequestErrorResponse.tooLong)
+            reject(client, Self.errorLine("request longer than \(ControlProtocol.maxRequestBytes) bytes without a newline; closing"))
             client.input.removeAll()
             client.closing = true
         } else if atEnd, !client.input.isEmpty {
@@ -303,28 +301,23 @@ public final class ControlSocketServer: @unchecked Sendable {
     private func handle(_ line: [UInt8], from client: Client) {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
         client.deadline = client.watching ? nil : LineReader.nowMs() + Self.idleTimeoutMs
-        let request: SocketRequest
+        let request: ControlRequest
         do {
-            request = try SocketRequest.parse(line)
+            request = try ControlRequest.parse(line, on: .socket)
         } catch {
-            reject(client, error.response)
+            reject(client, ControlProtocol.line(error.response(on: .socket)))
             return
         }
         switch request.command {
-        case .status:
-            let outcome = call(.status)
-            client.queue(outcome.response(request))
-        case .subscribe:
-            client.queue(call(.subscribe).response(request))
-        case .unsubscribe:
-            client.queue(call(.unsubscribe).response(request))
+        case .status, .subscribe, .unsubscribe:
+            client.queue(call(request.command).response(request))
         case .watch:
             watch(client, request)
         }
         flush(client)
     }
 
-    private func watch(_ client: Client, _ request: SocketRequest) {
+    private func watch(_ client: Client, _ request: ControlRequest) {
         let feed = gateway.watchFeed
         // Register before asking for the current status, so nothing falls between the two;
         // events the status already covers are skipped by their seq.
@@ -334,14 +327,17 @@ public final class ControlSocketServer: @unchecked Sendable {
         }
         switch call(.status) {
         case .ok(let data):
-            let wlan = data["wlan"] ?? .null
-            client.lastSeq = max(client.lastSeq, wlan["seq"]?.intValue ?? 0)
+            // The status's Wi-Fi member goes out as the main server wrote it; only its seq is read.
+            let wlan = (try? JSONText(validating: data))?[raw: "wlan"] ?? Array("null".utf8)[...]
+            let seq = (try? DocumentCoding.decode(WlanStateDocument?.self, from: wlan))??.seq
+            client.lastSeq = max(client.lastSeq, seq ?? 0)
             client.watching = true
             client.deadline = nil
-            client.queue(ControlProtocol.ok(.watch, id: request.id, data: .object([("wlan", wlan)])))
+            let answer = JSONWriter.object { $0.member("wlan", raw: wlan) }
+            client.queue(ControlProtocol.line(ControlResponse.ok(.watch, data: answer, echo: request.echo, on: .socket)))
         case .error(let message):
             if !client.watching { feed.removeWatcher() }
-            client.queue(ControlProtocol.error(command: SocketCommand.watch.rawValue, id: request.id, message: message))
+            client.queue(SocketOutcome.error(message).response(request))
         }
     }
 
@@ -350,7 +346,7 @@ public final class ControlSocketServer: @unchecked Sendable {
         for client in clients where client.watching && !client.closing {
             let (events, missed, next) = feed.events(from: client.cursor)
             client.cursor = next
-            if missed > 0 { client.queue(ControlProtocol.event("lagged", [("missed", .int(missed))])) }
+            if missed > 0 { client.queue(SocketEvent("lagged", missed: missed).line()) }
             for event in events where event.seq > client.lastSeq {
                 client.queue(event.line)
                 client.lastSeq = event.seq
@@ -359,7 +355,12 @@ public final class ControlSocketServer: @unchecked Sendable {
         }
     }
 
-    private func reject(_ client: Client, _ response: JSONValue) {
+    /// An error line that answers no request in particular.
+    private static func errorLine(_ message: String) -> [UInt8] {
+        ControlProtocol.line(ControlResponse.error(command: nil, message: message, echo: nil, on: .socket))
+    }
+
+    private func reject(_ client: Client, _ response: [UInt8]) {
         client.queue(response)
         // Counted by the main server with the other control errors.
         _ = try? gateway.process.send(gateway.cid, .scalar(ScalarMessage(id: GatewayOpcode.controlSocketRejected.rawValue)))
@@ -398,9 +399,7 @@ public final class ControlSocketServer: @unchecked Sendable {
         for client in clients where !client.closing {
             guard let deadline = client.deadline, deadline <= now else { continue }
             client.deadline = nil
-            client.queue(ControlProtocol.error(
-                command: nil, id: nil,
-                message: "no complete request within \(Self.idleTimeoutMs / 1000) s; closing (end each request with a newline)"))
+            client.queue(Self.errorLine("no complete request within \(Self.idleTimeoutMs / 1000) s; closing (end each request with a newline)"))
             client.closing = true
             flush(client)
         }
@@ -434,28 +433,21 @@ public final class ControlSocketServer: @unchecked Sendable {
         guard let reply = try? buffer.decode(ControlSocketReply.self) else {
             return .error("gatewayd is shutting down")
         }
-        if reply.ok {
-            guard let data = try? JSONParser.parse(reply.body) else { return .error("internal error: unreadable answer") }
-            return .ok(data)
-        }
+        if reply.ok { return .ok(reply.body) }
         return .error(String(decoding: reply.body, as: UTF8.self))
     }
 }
 
+/// The main server's answer: the text of its `data`, or why not.
 private enum SocketOutcome {
-    case ok(JSONValue)
+    case ok([UInt8])
     case error(String)
 
-    func response(_ request: SocketRequest) -> JSONValue {
+    func response(_ request: ControlRequest) -> [UInt8] {
         switch self {
-        case .ok(let data): ControlProtocol.ok(request.command, id: request.id, data: data)
-        case .error(let message): ControlProtocol.error(command: request.command.rawValue, id: request.id, message: message)
+        case .ok(let data): ControlProtocol.line(ControlResponse.ok(request.command, data: data, echo: request.echo, on: .socket))
+        case .error(let message):
+            ControlProtocol.line(ControlResponse.error(command: request.command.rawValue, message: message, echo: request.echo, on: .socket))
         }
     }
-}
-
-private enum SocketRequestErrorResponse {
-    static let tooLong = ControlProtocol.error(
-        command: nil, id: nil,
-        message: "request longer than \(ControlProtocol.maxRequestBytes) bytes without a newline; closing")
 }

@@ -1,8 +1,8 @@
-public import GatewayJSON
+import GatewayControl
 import NetServer
 
 /// How the discovery configs are laid out on the broker.
-public enum DiscoveryForm: String, Sendable, Hashable, CaseIterable {
+public enum DiscoveryForm: String, Codable, Sendable, Hashable, CaseIterable {
     /// One retained `<prefix>/device/<id>/config` with `dev`, `o` and `cmps` for every entity:
     /// Home Assistant's device-based discovery (2024.11 and later), which its documentation
     /// recommends for a device with several entities.
@@ -25,7 +25,10 @@ public enum Discovery {
         /// The topic the config is published to.
         public let topic: String
         /// The config document.
-        public let document: JSONValue
+        public let document: DiscoveryDocument
+
+        /// The retained payload.
+        public var payload: [UInt8] { DocumentCoding.encode(document) }
     }
 
     /// One entity, as the entity form publishes it.
@@ -35,7 +38,7 @@ public enum Discovery {
         /// The entity's object id (`rssi`, `ssid`, …).
         public let object: String
         /// Its config, with the device and origin blocks.
-        public let document: JSONValue
+        public let document: DiscoveryEntity
     }
 
     /// The entities, in publishing order: (component, object id).
@@ -77,39 +80,31 @@ public enum Discovery {
         switch form {
         case .entity:
             return entities(configuration, mac: mac).map {
-                Config(topic: entityTopic(prefix: prefix, component: $0.component, id: id, object: $0.object), document: $0.document)
+                Config(topic: entityTopic(prefix: prefix, component: $0.component, id: id, object: $0.object), document: .entity($0.document))
             }
         case .device:
             // The same entity configs as components: `p` names the platform, and the device
             // and origin are said once, at the root (where Home Assistant requires them).
-            let components = entities(configuration, mac: mac, shared: false).map { entity -> (String, JSONValue) in
-                guard case .object(let members) = entity.document else { return (entity.object, entity.document) }
-                return (entity.object, .object([("p", .string(entity.component))] + members))
+            var components: [String: DiscoveryEntity] = [:]
+            for entity in entities(configuration, mac: mac, shared: false) {
+                var component = entity.document
+                component.platform = entity.component
+                components[entity.object] = component
             }
-            let document: JSONValue = .object([
-                ("dev", device(configuration, mac: mac)),
-                ("o", origin(configuration)),
-                ("cmps", .object(components)),
-            ])
-            return [Config(topic: deviceTopic(prefix: prefix, id: id), document: document)]
+            let document = DiscoveryDevicePayload(device: device(configuration, mac: mac), origin: origin(configuration), components: components)
+            return [Config(topic: deviceTopic(prefix: prefix, id: id), document: .device(document))]
         }
     }
 
-    private static func device(_ configuration: GatewayConfiguration, mac: String?) -> JSONValue {
+    private static func device(_ configuration: GatewayConfiguration, mac: String?) -> DiscoveryEntity.Device {
         let id = configuration.deviceID
-        var members: [(String, JSONValue)] = [
-            ("identifiers", .array([.string("gatewayd_\(id)")])),
-            ("name", .string("Wi-Fi gateway \(id)")),
-            ("manufacturer", .string("gatewayd")),
-            ("model", .string("gatewayd Wi-Fi to MQTT gateway")),
-            ("sw_version", .string(configuration.version)),
-        ]
-        if let mac { members.append(("connections", .array([.array([.string("mac"), .string(mac)])]))) }
-        return .object(members)
+        return DiscoveryEntity.Device(
+            identifiers: ["gatewayd_\(id)"], name: "Wi-Fi gateway \(id)", manufacturer: "gatewayd",
+            model: "gatewayd Wi-Fi to MQTT gateway", swVersion: configuration.version, connections: mac.map { [["mac", $0]] })
     }
 
-    private static func origin(_ configuration: GatewayConfiguration) -> JSONValue {
-        .object([("name", .string("gatewayd")), ("sw_version", .string(configuration.version))])
+    private static func origin(_ configuration: GatewayConfiguration) -> DiscoveryEntity.Origin {
+        DiscoveryEntity.Origin(name: "gatewayd", swVersion: configuration.version)
     }
 
     /// The six entities; `shared` adds the device and origin blocks to each, as the entity
@@ -119,82 +114,54 @@ public enum Discovery {
         let id = configuration.deviceID
         let device = device(configuration, mac: mac)
         let origin = origin(configuration)
-        let bridge: JSONValue = .object([
-            ("topic", .string(topics.bridgeState)),
-            ("value_template", .string("{{ value_json.state }}")),
-        ])
+        let bridge = DiscoveryEntity.Availability(topic: topics.bridgeState, valueTemplate: "{{ value_json.state }}")
         // The Wi-Fi entities mean something only while the push subscription runs: with the net
         // server gone or the subscription off, their last values would read as current.
-        let subscription: JSONValue = .object([
-            ("topic", .string(topics.subscription)),
-            ("value_template", .string("{{ value_json.state }}")),
-            ("payload_available", .string("subscribed")),
-            ("payload_not_available", .string("unsubscribed")),
-        ])
+        let subscription = DiscoveryEntity.Availability(
+            topic: topics.subscription, valueTemplate: "{{ value_json.state }}", payloadAvailable: "subscribed",
+            payloadNotAvailable: "unsubscribed")
 
         /// `wifi`: available only while gatewayd is online *and* subscribed (`availability_mode:
         /// all`); otherwise (the switch) while gatewayd is online.
-        func entity(_ component: String, _ object: String, _ name: String, wifi: Bool = true, _ specific: [(String, JSONValue)]) -> Entity {
-            var members: [(String, JSONValue)] = [
-                ("name", .string(name)),
-                ("unique_id", .string("\(id)_\(object)")),
-            ]
-            members += specific
+        func entity(_ component: String, _ object: String, _ name: String, wifi: Bool = true, _ specific: DiscoveryEntity) -> Entity {
+            var config = specific
+            config.name = name
+            config.uniqueID = "\(id)_\(object)"
             if wifi {
-                members += [("availability", .array([bridge, subscription])), ("availability_mode", .string("all"))]
+                config.availability = [bridge, subscription]
+                config.availabilityMode = "all"
             } else {
-                members += [("availability", .array([bridge]))]
+                config.availability = [bridge]
             }
-            if shared { members += [("device", device), ("origin", origin)] }
-            return Entity(component: component, object: object, document: .object(members))
+            if shared {
+                config.device = device
+                config.origin = origin
+            }
+            return Entity(component: component, object: object, document: config)
         }
 
-        let state: (String, JSONValue) = ("state_topic", .string(topics.wlanState))
+        let state = topics.wlanState
         return [
-            entity("sensor", "rssi", "RSSI", [
-                state,
-                ("value_template", .string("{{ value_json.rssi_dbm }}")),
-                ("device_class", .string("signal_strength")),
-                ("unit_of_measurement", .string("dBm")),
-                ("state_class", .string("measurement")),
-                ("entity_category", .string("diagnostic")),
-            ]),
-            entity("sensor", "ssid", "SSID", [
-                state,
-                ("value_template", .string("{{ value_json.ssid }}")),
-                ("icon", .string("mdi:wifi")),
-            ]),
-            entity("sensor", "link_state", "Link state", [
-                state,
-                ("value_template", .string("{{ value_json.link_state }}")),
-                ("device_class", .string("enum")),
-                ("options", .array(LinkState.allCases.map { .string($0.name) })),
-            ]),
-            entity("sensor", "ipv4_address", "IPv4 address", [
-                state,
+            entity("sensor", "rssi", "RSSI", DiscoveryEntity(
+                stateTopic: state, valueTemplate: "{{ value_json.rssi_dbm }}", deviceClass: "signal_strength",
+                unitOfMeasurement: "dBm", stateClass: "measurement", entityCategory: "diagnostic")),
+            entity("sensor", "ssid", "SSID", DiscoveryEntity(stateTopic: state, valueTemplate: "{{ value_json.ssid }}", icon: "mdi:wifi")),
+            entity("sensor", "link_state", "Link state", DiscoveryEntity(
+                stateTopic: state, valueTemplate: "{{ value_json.link_state }}", deviceClass: "enum",
+                options: LinkState.allCases.map(\.name))),
+            entity("sensor", "ipv4_address", "IPv4 address", DiscoveryEntity(
+                stateTopic: state,
                 // No address (none, or 0.0.0.0 before DHCP) is unknown, not data: "None" is
                 // Home Assistant's payload for an unknown sensor state.
-                ("value_template", .string("{{ value_json.ipv4.address if value_json.ipv4.address not in (none, '0.0.0.0') else none }}")),
-                ("icon", .string("mdi:ip-network")),
-            ]),
-            entity("binary_sensor", "connected", "Connected", [
-                state,
-                ("value_template", .string("{{ 'ON' if value_json.connected else 'OFF' }}")),
-                ("payload_on", .string("ON")),
-                ("payload_off", .string("OFF")),
-                ("device_class", .string("connectivity")),
-            ]),
-            entity("switch", "push_subscription", "Push subscription", wifi: false, [
-                ("command_topic", .string(topics.control)),
-                ("payload_on", .string("subscribe")),
-                ("payload_off", .string("unsubscribe")),
-                ("state_topic", .string(topics.subscription)),
-                ("value_template", .string("{{ value_json.state }}")),
-                ("state_on", .string("subscribed")),
-                ("state_off", .string("unsubscribed")),
-                ("entity_category", .string("config")),
-                ("icon", .string("mdi:wifi-sync")),
-            ]),
+                valueTemplate: "{{ value_json.ipv4.address if value_json.ipv4.address not in (none, '0.0.0.0') else none }}",
+                icon: "mdi:ip-network")),
+            entity("binary_sensor", "connected", "Connected", DiscoveryEntity(
+                payloadOn: "ON", payloadOff: "OFF", stateTopic: state,
+                valueTemplate: "{{ 'ON' if value_json.connected else 'OFF' }}", deviceClass: "connectivity")),
+            entity("switch", "push_subscription", "Push subscription", wifi: false, DiscoveryEntity(
+                commandTopic: topics.control, payloadOn: "subscribe", payloadOff: "unsubscribe", stateTopic: topics.subscription,
+                valueTemplate: "{{ value_json.state }}", stateOn: "subscribed", stateOff: "unsubscribed",
+                entityCategory: "config", icon: "mdi:wifi-sync")),
         ]
     }
 }

@@ -1,4 +1,5 @@
-public import GatewayJSON
+import GatewayControl
+import GatewayJSON
 
 /// What gatewayd last published as discovery on a broker, kept beside it, retained, at
 /// `<base>/bridge/discovery`, so that a later start (or another host, or `--remove-discovery`)
@@ -7,7 +8,7 @@ public import GatewayJSON
 /// Read back from the broker, it is untrusted: only topics gatewayd itself could have
 /// published for the recorded device id and prefix are accepted, so a forged record can make
 /// gatewayd clear nothing but gatewayd's own discovery.
-public struct DiscoveryRecord: Sendable, Hashable {
+public struct DiscoveryRecord: Codable, Sendable, Hashable {
     /// The form the topics were published in.
     public var form: DiscoveryForm
     /// The discovery prefix they are under.
@@ -32,28 +33,24 @@ public struct DiscoveryRecord: Sendable, Hashable {
             topics: configs.map(\.topic))
     }
 
-    /// The record as published: `{"form":…,"prefix":…,"device_id":…,"topics":[…]}`.
-    public var document: JSONValue {
-        .object([
-            ("form", .string(form.rawValue)),
-            ("prefix", .string(prefix)),
-            ("device_id", .string(deviceID)),
-            ("topics", .array(topics.map { .string($0) })),
-        ])
+    /// The record as published: `{"device_id":…,"form":…,"prefix":…,"topics":[…]}`.
+    public var payload: [UInt8] { DocumentCoding.encode(self) }
+
+    enum CodingKeys: String, CodingKey {
+        case form, prefix, deviceID = "device_id", topics
     }
 
     /// Reads a record the broker kept; nil for anything that is not one of gatewayd's.
     public init?(parsing payload: [UInt8]) {
-        guard payload.count <= 4096, let value = try? JSONParser.parse(payload, limits: .init(maxDepth: 4, maxBytes: 4096)),
-              let form = value["form"]?.stringValue.flatMap(DiscoveryForm.init(rawValue:)),
-              let prefix = value["prefix"]?.stringValue, let deviceID = value["device_id"]?.stringValue,
-              case .array(let list)? = value["topics"]
+        guard let text = try? JSONText(validating: payload, limits: JSONLimits(maxDepth: 4, maxBytes: 4096)),
+              let record = try? DocumentCoding.decode(DiscoveryRecord.self, from: text.bytes)
         else { return nil }
+        let (form, prefix, deviceID, list) = (record.form, record.prefix, record.deviceID, record.topics)
         guard GatewayConfiguration.topicProblem(prefix) == nil, GatewayConfiguration.isValidDeviceID(deviceID) else { return nil }
         let allowed = Set(Discovery.candidateTopics(prefix: prefix, id: deviceID))
         var topics: [String] = []
-        for item in list {
-            guard let topic = item.stringValue, allowed.contains(topic), !topics.contains(topic) else { return nil }
+        for topic in list {
+            guard allowed.contains(topic), !topics.contains(topic) else { return nil }
             topics.append(topic)
         }
         self.init(form: form, prefix: prefix, deviceID: deviceID, topics: topics)

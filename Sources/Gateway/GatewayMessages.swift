@@ -1,3 +1,4 @@
+import GatewayControl
 import XousIPC
 
 /// Opcodes of the gateway's main server. Only threads of the gateway process send them.
@@ -42,7 +43,8 @@ struct ControlSocketCall: Archivable {
     static var archivedLayout: ArchivedLayout { layout.layout }
 
     func archive(at position: Int, into writer: inout ArchiveWriter) {
-        writer.store(UInt8(Self.commands.firstIndex(of: command)!), at: position)
+        // `watch` is a status as far as the main server is concerned.
+        writer.store(UInt8(Self.commands.firstIndex(of: command) ?? 0), at: position)
     }
 
     init(archivedAt position: Int, in reader: ArchiveReader) throws(WireError) {

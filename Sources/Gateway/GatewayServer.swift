@@ -2,7 +2,6 @@ public import Logging
 public import MQTT
 import Synchronization
 import GatewayControl
-import GatewayJSON
 import NetServer
 public import XousIPC
 
@@ -90,7 +89,7 @@ public final class GatewayServer: @unchecked Sendable {
 
     /// The last will the MQTT client must register: `{"state":"offline"}`, retained, QoS 1.
     public static func will(for configuration: GatewayConfiguration) -> MQTTMessage {
-        MQTTMessage(topic: Topics(configuration).bridgeState, string: #"{"state":"offline"}"#, qos: 1, retain: true)
+        MQTTMessage(topic: Topics(configuration).bridgeState, payload: DocumentCoding.encode(StateDocument("offline")), qos: 1, retain: true)
     }
 
     /// A copy of the gateway's status, safe to read from any thread.
@@ -209,18 +208,16 @@ public final class GatewayServer: @unchecked Sendable {
             publishDiscovery()
         }
         state.bouncerIgnored = wifi?.bouncerIgnored ?? 0
-        // The bytes are written straight from the status: building a JSONValue and
-        // serializing it cost about as much again as the rest of the update (BENCHMARKS.md).
+        // The bytes are written straight from the status, as every update needs them.
         guard let payload = state.wlanPayloadBytes() else { return }
         if publish(topics.wlanState, payload, retain: true) {
             state.updatesPublished += 1
         } else {
             state.updatesDropped += 1
         }
-        if watchFeed.hasWatchers, let document = state.wlanPayload() {
-            watchFeed.post(
-                seq: state.updatesReceived,
-                line: ControlProtocol.line(ControlProtocol.event("wlan", [("data", document)])))
+        // Watchers get the same bytes, embedded as they are.
+        if watchFeed.hasWatchers {
+            watchFeed.post(seq: state.updatesReceived, line: SocketEvent("wlan").line(data: payload))
         }
     }
 
@@ -247,7 +244,7 @@ public final class GatewayServer: @unchecked Sendable {
     }
 
     private func republishAll() {
-        publish(topics.bridgeState, .object([("state", .string("online"))]), retain: true)
+        publish(topics.bridgeState, StateDocument("online"), retain: true)
         publishDiscovery()
         publishSubscriptionState()
         publishWlanState()
@@ -307,8 +304,8 @@ public final class GatewayServer: @unchecked Sendable {
     /// Publishes `configs` (with the MAC known now) and then their record, if any.
     private func publishDiscovery(_ configs: [Discovery.Config], record: DiscoveryRecord?) {
         discoveryMAC = knownMAC
-        for discovery in configs { publish(discovery.topic, discovery.document, retain: true) }
-        if let record { publish(topics.discoveryRecord, record.document, retain: true) }
+        for discovery in configs { publish(discovery.topic, discovery.payload, retain: true) }
+        if let record { publish(topics.discoveryRecord, record.payload, retain: true) }
         publishedDiscovery = Set(configs.map(\.topic))
     }
 
@@ -366,7 +363,7 @@ public final class GatewayServer: @unchecked Sendable {
     }
 
     private func publishSubscriptionState() {
-        publish(topics.subscription, .object([("state", .string(state.subscribed ? "subscribed" : "unsubscribed"))]), retain: true)
+        publish(topics.subscription, StateDocument(state.subscribed ? "subscribed" : "unsubscribed"), retain: true)
     }
 
     private func publishHealth() {
@@ -374,13 +371,13 @@ public final class GatewayServer: @unchecked Sendable {
         // On MQTT 5 a health report that is three intervals old is dropped by the broker: a
         // retained one from a gatewayd that died would otherwise read as current for ever.
         let expiry = UInt32(clamping: 3 * config.healthIntervalSeconds)
-        publish(topics.health, state.healthPayload().serializedBytes, retain: true, expirySeconds: expiry)
+        publish(topics.health, DocumentCoding.encode(state.healthPayload()), retain: true, expirySeconds: expiry)
     }
 
-    /// Publishes `payload` serialized; see the byte form.
+    /// Publishes `payload` encoded; see the byte form.
     @discardableResult
-    private func publish(_ topic: String, _ payload: JSONValue, retain: Bool) -> Bool {
-        publish(topic, payload.serializedBytes, retain: retain)
+    private func publish(_ topic: String, _ payload: some Encodable, retain: Bool) -> Bool {
+        publish(topic, DocumentCoding.encode(payload), retain: retain)
     }
 
     /// Publishes at QoS 1. While the broker is away nothing is queued (that would replay a
@@ -412,8 +409,7 @@ public final class GatewayServer: @unchecked Sendable {
     /// Publishes a control response on `<base>/control/response` and, for an MQTT 5 request
     /// that named a Response Topic, there too with its Correlation Data (MQTT 5's
     /// request/response: `mosquitto_rr -V 5 -t <base>/control -e <topic> -m status`).
-    private func respond(_ response: JSONValue, to replyTo: ResponseAddress?) {
-        let bytes = response.serializedBytes
+    private func respond(_ bytes: [UInt8], to replyTo: ResponseAddress?) {
         publish(topics.controlResponse, bytes, retain: false)
         // Not back onto the control topic itself, where the answer would read as a request.
         if let replyTo, replyTo.topic != topics.control {
@@ -424,18 +420,18 @@ public final class GatewayServer: @unchecked Sendable {
     private func control(_ message: InboundMQTTMessage) {
         let request: ControlRequest
         do throws(ControlRequestError) {
-            if message.originalLength > ControlRequest.maxPayloadBytes {
-                throw ControlRequestError(
-                    "payload is \(message.originalLength) bytes, at most \(ControlRequest.maxPayloadBytes) allowed; expected subscribe, unsubscribe, status or {\"command\":…}")
+            // A long payload reaches the main server cut short; its length is the original's.
+            if message.originalLength > ControlChannel.topic.maxRequestBytes {
+                throw ControlRequestError.tooLarge(message.originalLength, on: .topic)
             }
-            request = try ControlRequest.parse(message.payload)
+            request = try ControlRequest.parse(message.payload, on: .topic)
         } catch {
             state.controlErrors += 1
             logger.info("Control request refused: \(error.message)")
-            respond(ControlResponse.error(command: error.command, message: error.message, transaction: error.transaction), to: message.replyTo)
+            respond(error.response(on: .topic), to: message.replyTo)
             return
         }
-        enqueue(PendingControl(command: request.command, origin: .topic(transaction: request.transaction, replyTo: message.replyTo)))
+        enqueue(PendingControl(command: request.command, origin: .topic(transaction: request.echo, replyTo: message.replyTo)))
     }
 
     /// A request from the control socket's thread, which waits (its MutableBorrow) until it is
@@ -471,9 +467,13 @@ public final class GatewayServer: @unchecked Sendable {
             case .ask(let request):
                 wifi?.request(request)
             case .answerStatus(let id):
-                if let request = origins.removeValue(forKey: id) { answer(request, .ok(state.statusData(configuration: config))) }
+                if let request = origins.removeValue(forKey: id) {
+                    answer(request, .ok(DocumentCoding.encode(state.statusData(configuration: config))))
+                }
             case .answerSubscription(let id):
-                if let request = origins.removeValue(forKey: id) { answer(request, .ok(subscriptionData())) }
+                if let request = origins.removeValue(forKey: id) {
+                    answer(request, .ok(DocumentCoding.encode(SubscriptionDocument(subscription: state.subscribed ? "subscribed" : "unsubscribed"))))
+                }
             case let .answerError(id, message):
                 if let request = origins.removeValue(forKey: id) { answer(request, .error(message)) }
             case .subscriptionChanged(let on):
@@ -496,10 +496,6 @@ public final class GatewayServer: @unchecked Sendable {
         }
     }
 
-    private func subscriptionData() -> JSONValue {
-        .object([("subscription", .string(state.subscribed ? "subscribed" : "unsubscribed"))])
-    }
-
     /// Counts and delivers an answer: a response on `<base>/control/response` for the topic,
     /// the reply in the waiting caller's buffer for the socket.
     private func answer(_ request: PendingControl, _ outcome: ControlOutcome) {
@@ -511,13 +507,13 @@ public final class GatewayServer: @unchecked Sendable {
         }
         switch (request.origin, outcome) {
         case let (.topic(transaction, replyTo), .ok(data)):
-            respond(ControlResponse.ok(request.command, data: data, transaction: transaction), to: replyTo)
+            respond(ControlResponse.ok(request.command, data: data, echo: transaction, on: .topic), to: replyTo)
         case let (.topic(transaction, replyTo), .error(message)):
             respond(
-                ControlResponse.error(command: .string(request.command.rawValue), message: message, transaction: transaction),
+                ControlResponse.error(command: request.command.rawValue, message: message, echo: transaction, on: .topic),
                 to: replyTo)
         case (.socket(let held), .ok(let data)):
-            held.reply(ControlSocketReply(ok: true, body: data.serializedBytes))
+            held.reply(ControlSocketReply(ok: true, body: data))
         case (.socket(let held), .error(let message)):
             held.reply(ControlSocketReply(ok: false, body: Array(message.utf8)))
         }
@@ -619,7 +615,7 @@ public final class GatewayServer: @unchecked Sendable {
 struct PendingControl {
     enum Origin {
         /// From `<base>/control`; the response is published with the transaction.
-        case topic(transaction: JSONValue?, replyTo: ResponseAddress?)
+        case topic(transaction: [UInt8]?, replyTo: ResponseAddress?)
         /// From the control socket; the caller is parked in its MutableBorrow.
         case socket(HeldReply)
     }
@@ -634,9 +630,9 @@ struct ResponseAddress {
     let correlationData: [UInt8]?
 }
 
-/// How a control request ended.
+/// How a control request ended: the answer's `data` as text, or why not.
 enum ControlOutcome {
-    case ok(JSONValue)
+    case ok([UInt8])
     case error(String)
 }
 

@@ -1,4 +1,4 @@
-public import GatewayJSON
+public import GatewayControl
 public import NetServer
 
 #if canImport(Glibc)
@@ -60,44 +60,31 @@ public struct GatewayStatus: Sendable, Hashable {
     /// Retained messages on the control topic, never executed.
     public var retainedControlIgnored = 0
 
+    /// A gateway that just started.
+    public init() {}
+
     /// Seconds since start.
     public func uptimeSeconds(now: WallClockTime = .now) -> Int {
         Int((now.millisecondsSinceEpoch - startedAt.millisecondsSinceEpoch) / 1000)
     }
 
     /// The `<base>/bridge/health` payload.
-    public func healthPayload(now: WallClockTime = .now) -> JSONValue {
-        .object([
-            ("uptime_s", .int(uptimeSeconds(now: now))),
-            ("version", .string(version)),
-            ("mqtt", .object([
-                ("connected", .bool(mqttConnected)),
-                ("connects", .int(mqttConnects)),
-                ("reconnects", .int(mqttReconnects)),
-                ("published", .int(published)),
-                ("publish_errors", .int(publishErrors)),
-                ("received", .int(received)),
-            ])),
-            ("net", .object([
-                ("subscribed", .bool(subscribed)),
-                ("updates_received", .int(updatesReceived)),
-                ("updates_published", .int(updatesPublished)),
-                ("updates_dropped", .int(updatesDropped)),
-                ("bouncer_ignored", .int(bouncerIgnored)),
-                ("server_available", .bool(netServerAvailable)),
-                ("server_lost", .int(netServerLost)),
-            ])),
-            ("control", .object([
-                ("requests", .int(controlOK + controlErrors)),
-                ("ok", .int(controlOK)),
-                ("errors", .int(controlErrors)),
-            ])),
-        ])
+    public func healthPayload(now: WallClockTime = .now) -> HealthDocument {
+        HealthDocument(
+            uptimeS: uptimeSeconds(now: now), version: version,
+            mqtt: .init(
+                connected: mqttConnected, connects: mqttConnects, reconnects: mqttReconnects, published: published,
+                publishErrors: publishErrors, received: received),
+            net: .init(
+                subscribed: subscribed, updatesReceived: updatesReceived, updatesPublished: updatesPublished,
+                updatesDropped: updatesDropped, bouncerIgnored: bouncerIgnored, serverAvailable: netServerAvailable,
+                serverLost: netServerLost),
+            control: .init(requests: controlOK + controlErrors, ok: controlOK, errors: controlErrors))
     }
 
     /// The `<base>/wlan/state` payload of the last Wi-Fi status, or nil before the first.
-    public func wlanPayload(now: WallClockTime = .now) -> JSONValue? {
-        lastStatus.map { WlanStatePayload.make($0, seq: updatesReceived, receivedAt: lastStatusAt ?? now) }
+    public func wlanPayload(now: WallClockTime = .now) -> WlanStateDocument? {
+        lastStatus.map { WlanStatePayload.document($0, seq: updatesReceived, receivedAt: lastStatusAt ?? now) }
     }
 
     /// The bytes of ``wlanPayload(now:)``, written directly: what every update publishes.
@@ -105,40 +92,101 @@ public struct GatewayStatus: Sendable, Hashable {
         lastStatus.map { WlanStatePayload.bytes($0, seq: updatesReceived, receivedAt: lastStatusAt ?? now) }
     }
 
-    /// The `data` of a `status` response, on the control topic and the control socket alike.
-    /// Its field names are a stable interface (`gatewayctl status --json` prints it).
-    public func statusData(configuration: GatewayConfiguration, now: WallClockTime = .now) -> JSONValue {
-        let wlan = wlanPayload(now: now) ?? .null
-        return .object([
-            ("version", .string(version)),
-            ("pid", .int(pid)),
-            ("started_at", .string(startedAt.iso8601)),
-            ("uptime_s", .int(uptimeSeconds(now: now))),
-            ("base_topic", .string(configuration.baseTopic)),
-            ("device_id", .string(configuration.deviceID)),
-            ("mqtt", .object([
-                ("server", .string(mqttServer)),
-                ("connected", .bool(mqttConnected)),
-                ("since", .string(mqttSince.iso8601)),
-                ("for_s", .int(Int(max(0, now.millisecondsSinceEpoch - mqttSince.millisecondsSinceEpoch) / 1000))),
-                ("connects", .int(mqttConnects)),
-                ("reconnects", .int(mqttReconnects)),
-                ("last_error", mqttLastError.map { .string($0) } ?? .null),
-            ])),
-            ("subscription", .string(subscribed ? "subscribed" : "unsubscribed")),
-            ("wlan", wlan),
-            ("counters", .object([
-                ("updates_received", .int(updatesReceived)),
-                ("updates_published", .int(updatesPublished)),
-                ("updates_dropped", .int(updatesDropped)),
-                ("bouncer_ignored", .int(bouncerIgnored)),
-                ("control_ok", .int(controlOK)),
-                ("control_errors", .int(controlErrors)),
-                ("published", .int(published)),
-                ("publish_errors", .int(publishErrors)),
-                ("mqtt_received", .int(received)),
-                ("net_server_lost", .int(netServerLost)),
-            ])),
-        ])
+    /// The `data` of a `status` answer, on the control topic and the control socket alike.
+    public func statusData(configuration: GatewayConfiguration, now: WallClockTime = .now) -> StatusDocument {
+        StatusDocument(
+            version: version, pid: pid, startedAt: startedAt.iso8601, uptimeS: uptimeSeconds(now: now),
+            baseTopic: configuration.baseTopic, deviceID: configuration.deviceID,
+            mqtt: .init(
+                server: mqttServer, connected: mqttConnected, since: mqttSince.iso8601,
+                forS: Int(max(0, now.millisecondsSinceEpoch - mqttSince.millisecondsSinceEpoch) / 1000),
+                connects: mqttConnects, reconnects: mqttReconnects, lastError: mqttLastError),
+            subscription: subscribed ? "subscribed" : "unsubscribed",
+            wlan: wlanPayload(now: now),
+            counters: .init(
+                updatesReceived: updatesReceived, updatesPublished: updatesPublished, updatesDropped: updatesDropped,
+                bouncerIgnored: bouncerIgnored, controlOK: controlOK, controlErrors: controlErrors, published: published,
+                publishErrors: publishErrors, mqttReceived: received, netServerLost: netServerLost))
     }
+}
+
+/// The `<base>/bridge/health` payload: uptime, version and the counters an operator watches.
+public struct HealthDocument: Codable, Sendable, Hashable {
+    /// Seconds since start.
+    public var uptimeS: Int
+    /// gatewayd's version.
+    public var version: String
+    /// The broker connection.
+    public var mqtt: MQTT
+    /// The Wi-Fi push subscription.
+    public var net: Net
+    /// Control requests answered.
+    public var control: Control
+
+    /// The broker connection's counters.
+    public struct MQTT: Codable, Sendable, Hashable {
+        /// Whether the connection is up.
+        public var connected: Bool
+        /// Successful connections.
+        public var connects: Int
+        /// Connections after the first.
+        public var reconnects: Int
+        /// Messages published.
+        public var published: Int
+        /// Publishes the client library refused.
+        public var publishErrors: Int
+        /// Messages received on subscribed topics.
+        public var received: Int
+
+        enum CodingKeys: String, CodingKey {
+            case connected, connects, reconnects, published, publishErrors = "publish_errors", received
+        }
+    }
+
+    /// The subscription's state and counters.
+    public struct Net: Codable, Sendable, Hashable {
+        /// Whether the Wi-Fi push subscription is on.
+        public var subscribed: Bool
+        /// Wi-Fi updates received.
+        public var updatesReceived: Int
+        /// Updates published.
+        public var updatesPublished: Int
+        /// Updates dropped while the broker was away.
+        public var updatesDropped: Int
+        /// Messages the bouncers refused.
+        public var bouncerIgnored: Int
+        /// Whether a net server is registered.
+        public var serverAvailable: Bool
+        /// Times the net server went away.
+        public var serverLost: Int
+
+        enum CodingKeys: String, CodingKey {
+            case subscribed, updatesReceived = "updates_received", updatesPublished = "updates_published"
+            case updatesDropped = "updates_dropped", bouncerIgnored = "bouncer_ignored", serverAvailable = "server_available"
+            case serverLost = "server_lost"
+        }
+    }
+
+    /// Control requests: all, answered ok, answered with an error.
+    public struct Control: Codable, Sendable, Hashable {
+        /// All requests.
+        public var requests: Int
+        /// Requests answered `ok`.
+        public var ok: Int
+        /// Requests answered `error`.
+        public var errors: Int
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case uptimeS = "uptime_s", version, mqtt, net, control
+    }
+}
+
+/// A `{"state":…}` payload: `<base>/bridge/state` and `<base>/subscription/state`.
+public struct StateDocument: Codable, Sendable, Hashable {
+    /// `online`/`offline`, or `subscribed`/`unsubscribed`.
+    public var state: String
+
+    /// A payload saying `state`.
+    public init(_ state: String) { self.state = state }
 }

@@ -1,12 +1,14 @@
-public import GatewayJSON
+public import GatewayControl
+import GatewayJSON
 public import NetServer
 
 /// The `<base>/wlan/state` payload of the MQTT contract: every field of a `WlanStatusIpc`, named
 /// for people, plus the update's sequence number and arrival time.
 public enum WlanStatePayload {
     /// The payload's bytes for `status`, the `seq`-th update since start (from 1), received at
-    /// `receivedAt`; what the gateway publishes for every update, so written without building
-    /// a `JSONValue` first.
+    /// `receivedAt`; what the gateway publishes for every update, so written by a byte writer
+    /// rather than `JSONEncoder`, which costs several times as much (BENCHMARKS.md). Members
+    /// are in ``WlanStateDocument``'s order of declaration, as they always were.
     public static func bytes(_ status: WlanStatus, seq: Int, receivedAt: WallClockTime) -> [UInt8] {
         let ipv4 = status.ipv4
         // 297 bytes for a typical update; an SSID of 32 bytes that all need escaping fits too.
@@ -35,16 +37,17 @@ public enum WlanStatePayload {
         }
     }
 
-    /// The same payload as a document, for the places that embed it in another (the status
-    /// response, the watch feed). Parsed from ``bytes(_:seq:receivedAt:)``, so the two can never
-    /// disagree; those places are not on the per-update path.
-    public static func make(_ status: WlanStatus, seq: Int, receivedAt: WallClockTime) -> JSONValue {
-        do {
-            return try JSONParser.parse(bytes(status, seq: seq, receivedAt: receivedAt))
-        } catch {
-            // Unreachable: the writer produces valid JSON of about 300 bytes and depth 2, well
-            // inside the parser's limits; PayloadTests parse thousands of random payloads.
-            return .null
-        }
+    /// The same payload as a typed document, for the places that embed it in another (the
+    /// status answer). PayloadTests checks that it reads the same as ``bytes(_:seq:receivedAt:)``.
+    public static func document(_ status: WlanStatus, seq: Int, receivedAt: WallClockTime) -> WlanStateDocument {
+        let ipv4 = status.ipv4
+        return WlanStateDocument(
+            linkState: status.linkState.name, linkStateCode: Int(status.linkState.rawValue),
+            connected: status.linkState == .connected, ssid: status.ssid?.name, rssiDBm: status.ssid?.rssiDBm,
+            ipv4: .init(
+                dhcp: ipv4.dhcp.name, mac: ipv4.mac.description, address: ipv4.addr.description,
+                gateway: ipv4.gateway.description, netmask: ipv4.mask.description, dns1: ipv4.dns1.description,
+                dns2: ipv4.dns2.description),
+            seq: seq, receivedAt: receivedAt.iso8601)
     }
 }

@@ -1,14 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-public import GatewayJSON
 
 /// A connection to gatewayd's control socket: what `gatewayctl` uses, and what tests use.
 public final class ControlClient {
     /// The socket's path.
     public let path: String
     /// gatewayd's hello line.
-    public let hello: JSONValue
+    public let hello: SocketHello
     private let fd: Int32
     private var reader: LineReader
 
@@ -23,12 +22,12 @@ public final class ControlClient {
             guard let line = try reader.next(timeoutMs: timeoutMs) else {
                 throw ControlSocketError("gatewayd at '\(path)' closed the connection without a greeting")
             }
-            guard let document = try? JSONParser.parse(line), document["protocol"]?.stringValue == ControlProtocol.name else {
+            guard let document = try? ControlLine.hello(line), document.protocol == ControlProtocol.name else {
                 throw ControlSocketError("'\(path)' is not a gatewayd control socket (unexpected greeting)")
             }
-            guard document["version"]?.intValue == ControlProtocol.version else {
+            guard document.version == ControlProtocol.version else {
                 throw ControlSocketError(
-                    "gatewayd at '\(path)' speaks control protocol \(document["version"]?.serialized ?? "?"); this gatewayctl speaks \(ControlProtocol.version)")
+                    "gatewayd at '\(path)' speaks control protocol \(document.version.map(String.init) ?? "?"); this gatewayctl speaks \(ControlProtocol.version)")
             }
             hello = document
         } catch {
@@ -40,9 +39,9 @@ public final class ControlClient {
     deinit { close(fd) }
 
     /// Sends `request` and waits for its response line (skipping any events before it).
-    /// - Returns: the whole response document; check its `status`.
-    public func send(_ request: SocketRequest, timeoutMs: Int32 = 10_000) throws(ControlSocketError) -> JSONValue {
-        try UnixSocket.writeAll(fd, request.line)
+    /// - Returns: the response line; check its `status`.
+    public func send(_ request: ControlRequest, timeoutMs: Int32 = 10_000) throws(ControlSocketError) -> ControlLine {
+        try UnixSocket.writeAll(fd, request.socketLine)
         while true {
             let line: [UInt8]?
             do {
@@ -51,19 +50,22 @@ public final class ControlClient {
                 throw ControlSocketError("gatewayd at '\(path)' did not answer '\(request.command.rawValue)' within \(timeoutMs) ms", code: ETIMEDOUT)
             }
             guard let line else { throw ControlSocketError("gatewayd at '\(path)' closed the connection before answering") }
-            guard let document = try? JSONParser.parse(line) else {
-                throw ControlSocketError("gatewayd sent a line that is not JSON")
-            }
-            if document["event"] == nil { return document }
+            let document = try Self.read(line)
+            if document.event == nil { return document }
         }
     }
 
-    /// The next line gatewayd sends (an event after `watch`), parsed; nil when it closes.
-    public func nextMessage(timeoutMs: Int32 = -1) throws(ControlSocketError) -> JSONValue? {
+    /// The next line gatewayd sends (an event after `watch`), read; nil when it closes.
+    public func nextMessage(timeoutMs: Int32 = -1) throws(ControlSocketError) -> ControlLine? {
         guard let line = try reader.next(timeoutMs: timeoutMs) else { return nil }
-        guard let document = try? JSONParser.parse(line) else {
-            throw ControlSocketError("gatewayd sent a line that is not JSON")
+        return try Self.read(line)
+    }
+
+    private static func read(_ line: [UInt8]) throws(ControlSocketError) -> ControlLine {
+        do {
+            return try ControlLine(line)
+        } catch {
+            throw ControlSocketError("gatewayd sent a line this gatewayctl cannot read: \(error)")
         }
-        return document
     }
 }

@@ -1,19 +1,22 @@
+internal import FoundationEssentials
 public import GatewayJSON
 
 /// The control socket's protocol, version 1: line-delimited JSON over a Unix stream socket.
 ///
-/// - On connect, gatewayd sends one hello line:
-///   `{"protocol":"gatewayd-control","version":1,"gatewayd":"0.4.0"}`.
+/// - On connect, gatewayd sends one hello line (``SocketHello``):
+///   `{"gatewayd":"0.4.0","protocol":"gatewayd-control","version":1}`.
 /// - A request is one line, at most ``maxRequestBytes`` bytes: `{"command":"status","id":7}`
 ///   (`id` is any JSON and optional, echoed verbatim; `version`, if given, must be 1), or just
 ///   the command word (`status`). Commands: `status`, `subscribe`, `unsubscribe`, `watch`.
-/// - Each request gets exactly one response line:
-///   `{"version":1,"id":7,"command":"status","status":"ok","data":{…}}` or
-///   `{"version":1,"id":7,"command":"status","status":"error","error":"…"}`.
-/// - After `watch` succeeds, event lines follow until the client disconnects:
-///   `{"version":1,"event":"wlan","data":{…}}` for each Wi-Fi status (the `<base>/wlan/state`
-///   payload), `{"version":1,"event":"lagged","missed":N}` when the client read too slowly,
-///   and `{"version":1,"event":"shutdown"}` before gatewayd closes the connection.
+/// - Each request gets exactly one response line (``ControlResponse``):
+///   `{"command":"status","status":"ok","version":1,"id":7,"data":{…}}` or
+///   `{"command":"status","error":"…","status":"error","version":1,"id":7}`.
+/// - After `watch` succeeds, event lines (``SocketEvent``) follow until the client disconnects:
+///   `{"event":"wlan","version":1,"data":{…}}` for each Wi-Fi status (the `<base>/wlan/state`
+///   payload), `{"event":"lagged","missed":N,"version":1}` when the client read too slowly,
+///   and `{"event":"shutdown","version":1}` before gatewayd closes the connection.
+///
+/// Members are written in sorted order, with the echoed `id` and the embedded `data` last.
 public enum ControlProtocol {
     /// The protocol version this build speaks.
     public static let version = 1
@@ -24,165 +27,137 @@ public enum ControlProtocol {
     /// Longest line a client should accept from gatewayd.
     public static let maxResponseBytes = 64 * 1024
 
-    /// The hello line's document.
-    public static func hello(gatewaydVersion: String) -> JSONValue {
-        .object([
-            ("protocol", .string(name)),
-            ("version", .int(version)),
-            ("gatewayd", .string(gatewaydVersion)),
-        ])
+    /// `document` as one line, newline included.
+    public static func line(_ document: [UInt8]) -> [UInt8] {
+        document + [UInt8(ascii: "\n")]
+    }
+}
+
+/// The greeting gatewayd sends on every new control socket connection.
+public struct SocketHello: Codable, Sendable, Hashable {
+    /// Always ``ControlProtocol/name``.
+    public var `protocol`: String?
+    /// The protocol version gatewayd speaks.
+    public var version: Int?
+    /// gatewayd's version.
+    public var gatewayd: String?
+
+    /// The hello of a gatewayd of version `gatewaydVersion`.
+    public init(gatewaydVersion: String) {
+        self.protocol = ControlProtocol.name
+        version = ControlProtocol.version
+        gatewayd = gatewaydVersion
     }
 
-    /// A success response.
-    public static func ok(_ command: SocketCommand, id: JSONValue?, data: JSONValue) -> JSONValue {
-        .object([
-            ("version", .int(version)),
-            ("id", id ?? .null),
-            ("command", .string(command.rawValue)),
-            ("status", .string("ok")),
-            ("data", data),
-        ])
+    /// The hello line, newline included.
+    public var line: [UInt8] { ControlProtocol.line(DocumentCoding.encode(self)) }
+}
+
+/// A control request as the socket's JSON form writes it (the echoed `id` is added as text).
+struct SocketRequestDocument: Codable {
+    var command: String
+    var version: Int
+}
+
+/// The answer to one control request, on the topic (`<base>/control/response`) and the socket
+/// alike: the request's command, `ok` or `error`, and the error's reason. The `data` of an
+/// `ok` and the echoed `transaction` or `id` are added as text, never decoded and written again.
+public struct ControlResponse: Codable, Sendable, Hashable {
+    /// `ok` or `error`.
+    public enum Status: String, Codable, Sendable {
+        case ok, error
+    }
+
+    /// The command as the request gave it; null when none could be read.
+    @Nullable public var command: String?
+    /// Whether the command was carried out.
+    public var status: Status?
+    /// Why not, for an `error`.
+    public var error: String?
+    /// The socket protocol's version; absent on the topic.
+    public var version: Int?
+
+    /// A success response: `data` is the text of the answer's document.
+    public static func ok(
+        _ command: ControlCommand, data: some Collection<UInt8>, echo: [UInt8]?, on channel: ControlChannel
+    ) -> [UInt8] {
+        let head = ControlResponse(command: command.rawValue, status: .ok, error: nil, version: channel.version)
+        return JSONWriter.appending(
+            [(channel.echoKey, (echo ?? Array("null".utf8))[...]), ("data", ArraySlice(data))], to: DocumentCoding.encode(head))
     }
 
     /// An error response; `command` is null when none could be read.
-    public static func error(command: String?, id: JSONValue?, message: String) -> JSONValue {
-        .object([
-            ("version", .int(version)),
-            ("id", id ?? .null),
-            ("command", command.map { .string($0) } ?? .null),
-            ("status", .string("error")),
-            ("error", .string(message)),
-        ])
-    }
-
-    /// An event line for watchers.
-    public static func event(_ name: String, _ members: [(String, JSONValue)] = []) -> JSONValue {
-        .object([("version", .int(version)), ("event", .string(name))] + members)
-    }
-
-    /// `document` as one line, newline included.
-    public static func line(_ document: JSONValue) -> [UInt8] {
-        document.serializedBytes + [UInt8(ascii: "\n")]
+    public static func error(command: String?, message: String, echo: [UInt8]?, on channel: ControlChannel) -> [UInt8] {
+        let head = ControlResponse(command: command, status: .error, error: message, version: channel.version)
+        return JSONWriter.appending([(channel.echoKey, (echo ?? Array("null".utf8))[...])], to: DocumentCoding.encode(head))
     }
 }
 
-/// A command on the control socket.
-public enum SocketCommand: String, Sendable, CaseIterable {
-    /// The gateway's status.
-    case status
-    /// Subscribe to Wi-Fi pushes (idempotent), as the control topic's `subscribe`.
-    case subscribe
-    /// Unsubscribe (idempotent), as the control topic's `unsubscribe`.
-    case unsubscribe
-    /// The current Wi-Fi status, then an event for each new one.
-    case watch
+extension ControlChannel {
+    /// The protocol version a response states: the socket's, none on the topic.
+    var version: Int? { self == .socket ? ControlProtocol.version : nil }
 }
 
-/// One request line, parsed.
-public struct SocketRequest: Sendable, Hashable {
-    /// The command.
-    public let command: SocketCommand
-    /// The caller's `id`, echoed verbatim; nil when absent.
-    public let id: JSONValue?
+/// An event line for a client that asked to `watch`.
+public struct SocketEvent: Codable, Sendable, Hashable {
+    /// `wlan`, `lagged` or `shutdown`.
+    public var event: String?
+    /// For `lagged`: how many Wi-Fi statuses the client missed.
+    public var missed: Int?
+    /// The protocol version.
+    public var version: Int?
 
-    /// A request for `command`.
-    public init(command: SocketCommand, id: JSONValue? = nil) {
-        self.command = command
-        self.id = id
+    /// An event named `event`.
+    public init(_ event: String, missed: Int? = nil) {
+        self.event = event
+        self.missed = missed
+        version = ControlProtocol.version
     }
 
-    /// The request as a line to send, newline included.
-    public var line: [UInt8] {
-        var members: [(String, JSONValue)] = [("version", .int(ControlProtocol.version)), ("command", .string(command.rawValue))]
-        if let id { members.append(("id", id)) }
-        return ControlProtocol.line(.object(members))
-    }
-
-    private static let expected = "expected status, subscribe, unsubscribe, watch or {\"command\":…,\"id\":…}"
-    private static let keys = ["command", "id", "version"]
-
-    /// Parses one line (without its newline; a trailing `\r` is ignored).
-    /// - Throws: a `SocketRequestError` that says what was expected and carries the command and
-    ///   id when they could be read, so the error response can echo them.
-    public static func parse(_ line: [UInt8]) throws(SocketRequestError) -> SocketRequest {
-        guard line.count <= ControlProtocol.maxRequestBytes else {
-            throw SocketRequestError("request is \(line.count) bytes, at most \(ControlProtocol.maxRequestBytes) allowed")
-        }
-        guard let text = String(validating: line, as: UTF8.self) else {
-            throw SocketRequestError("request is not valid UTF-8; \(expected)")
-        }
-        let trimmed = text.trimmingWhitespace()
-        guard trimmed.hasPrefix("{") else {
-            guard let command = SocketCommand(rawValue: trimmed) else {
-                throw SocketRequestError("unknown command '\(trimmed.printablePrefix)'; \(expected)")
-            }
-            return SocketRequest(command: command)
-        }
-        let document: JSONValue
-        do {
-            document = try JSONParser.parse(line, limits: .init(maxDepth: 32, maxBytes: ControlProtocol.maxRequestBytes))
-        } catch {
-            throw SocketRequestError("\(error); \(expected)")
-        }
-        guard case .object(let members) = document else { throw SocketRequestError("not an object; \(expected)") }
-        let id = document["id"]
-        if let unknown = members.first(where: { !keys.contains($0.0) }) {
-            throw SocketRequestError(
-                "unknown key '\(unknown.0.printablePrefix)'; a request has \"command\", \"id\" and \"version\"", id: id)
-        }
-        if let version = document["version"], version.intValue != ControlProtocol.version {
-            throw SocketRequestError(
-                "unsupported protocol version \(version.serialized.printablePrefix); this gatewayd speaks version \(ControlProtocol.version)",
-                id: id)
-        }
-        guard let commandValue = document["command"] else {
-            throw SocketRequestError("missing \"command\"; expected one of status, subscribe, unsubscribe, watch", id: id)
-        }
-        guard let name = commandValue.stringValue else {
-            throw SocketRequestError("\"command\" must be a string: status, subscribe, unsubscribe or watch", id: id)
-        }
-        guard let command = SocketCommand(rawValue: name) else {
-            throw SocketRequestError(
-                "unknown command '\(name.printablePrefix)'; expected status, subscribe, unsubscribe or watch",
-                command: name, id: id)
-        }
-        return SocketRequest(command: command, id: id)
+    /// The event as a line, newline included; `data` is the text of its document (the Wi-Fi
+    /// status of a `wlan` event, as `<base>/wlan/state` carries it).
+    public func line(data: [UInt8]? = nil) -> [UInt8] {
+        ControlProtocol.line(JSONWriter.appending(data.map { [("data", $0[...])] } ?? [], to: DocumentCoding.encode(self)))
     }
 }
 
-/// Why a request line was refused.
-public struct SocketRequestError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// What was wrong and what was expected.
-    public let message: String
-    /// The command as given, when there was one.
-    public let command: String?
-    /// The id as given, when it could be read.
-    public let id: JSONValue?
+/// One line from gatewayd, checked and read: an event or a response, and the text of its
+/// `data`.
+public struct ControlLine: Sendable {
+    /// The whole line, checked.
+    public let text: JSONText
+    /// The event, when the line is one.
+    public let event: SocketEvent?
+    /// The response, when the line is one.
+    public let response: ControlResponse?
 
-    init(_ message: String, command: String? = nil, id: JSONValue? = nil) {
-        self.message = message
-        self.command = command
-        self.id = id
+    /// Reads `bytes` (without the newline).
+    /// - Throws: `JSONError` when it is not JSON, `DecodingError` when its fields have the
+    ///   wrong types.
+    public init(_ bytes: some Collection<UInt8>) throws {
+        text = try JSONText(validating: bytes, limits: JSONLimits(maxDepth: 64, maxBytes: ControlProtocol.maxResponseBytes))
+        if text.member("event") != nil {
+            event = try DocumentCoding.decode(SocketEvent.self, from: text.bytes)
+            response = nil
+        } else {
+            event = nil
+            response = try DocumentCoding.decode(ControlResponse.self, from: text.bytes)
+        }
     }
 
-    public var description: String { message }
+    /// The text of the line's `data`, if it has one.
+    public var data: ArraySlice<UInt8>? { text[raw: "data"] }
 
-    /// The error response for this refusal.
-    public var response: JSONValue { ControlProtocol.error(command: command, id: id, message: message) }
+    /// The line's `data` read as `type`.
+    public func data<Document: Decodable>(as type: Document.Type) throws -> Document {
+        try DocumentCoding.decode(type, from: data ?? Array("null".utf8)[...])
+    }
 }
 
-extension String {
-    /// The string without leading and trailing white space.
-    package func trimmingWhitespace() -> String {
-        var scalars = Substring(self)
-        while scalars.first?.isWhitespace == true { scalars.removeFirst() }
-        while scalars.last?.isWhitespace == true { scalars.removeLast() }
-        return String(scalars)
-    }
-
-    /// At most 40 characters with control characters replaced, for echoing input in errors.
-    package var printablePrefix: String {
-        let cut = prefix(40).map { $0.isASCII && ($0.asciiValue! < 0x20 || $0.asciiValue! == 0x7f) ? "?" : String($0) }.joined()
-        return count > 40 ? cut + "…" : cut
+extension ControlLine {
+    /// Reads a hello line (without the newline).
+    public static func hello(_ bytes: some Collection<UInt8>) throws -> SocketHello {
+        let text = try JSONText(validating: bytes, limits: JSONLimits(maxDepth: 8, maxBytes: ControlProtocol.maxResponseBytes))
+        return try DocumentCoding.decode(SocketHello.self, from: text.bytes)
     }
 }

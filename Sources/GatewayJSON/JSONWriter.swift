@@ -1,11 +1,8 @@
 /// Writes one JSON object straight to bytes, for a payload built on every update.
 ///
-/// Building a ``JSONValue`` first allocates a string per number, an array per object and a
-/// string per member, then walks the tree to serialize it; for the Wi-Fi state payload, built
-/// on every update, that was a large share of the main loop's work (BENCHMARKS.md). The writer
-/// appends to one buffer instead. Its output is the same compact
-/// form as ``JSONValue/serializedBytes``: no spaces, strings escaped the same way, so a
-/// document parsed from it serializes back to the same bytes.
+/// `JSONEncoder` writes every other document; on the Wi-Fi state payload, built on every
+/// update, it costs several times as much as this writer (BENCHMARKS.md), which appends to one
+/// buffer. The output is compact (no spaces) and escapes only what RFC 8259 requires.
 ///
 /// Only objects are offered, since that is what payloads are; the body closures run at once,
 /// so a member cannot be written outside the object it belongs to, and commas and braces are
@@ -29,7 +26,7 @@ public struct JSONWriter {
         return writer.bytes
     }
 
-    /// A member whose value is a string, escaped as ``JSONValue/string(_:)`` would be.
+    /// A member whose value is a string.
     public mutating func member(_ key: String, _ value: String) {
         beginMember(key)
         writeEscaped(value, to: &bytes)
@@ -65,6 +62,33 @@ public struct JSONWriter {
     public mutating func member(_ key: String, object body: (inout JSONWriter) -> Void) {
         beginMember(key)
         enclose(body)
+    }
+
+    /// A member whose value is `text`, which must be one JSON value: text that ``JSONText``
+    /// checked, or that an encoder wrote. This is how a value is echoed or embedded without
+    /// being decoded and written again.
+    public mutating func member(_ key: String, raw text: some Collection<UInt8>) {
+        beginMember(key)
+        bytes.append(contentsOf: text)
+    }
+
+    /// `object` (the text of one JSON object, as an encoder wrote it) with `members` appended.
+    public static func appending(_ members: [(String, ArraySlice<UInt8>)], to object: [UInt8]) -> [UInt8] {
+        guard !members.isEmpty, object.last == ASCII.closeBrace else { return object }
+        var writer = JSONWriter(capacity: object.count + members.reduce(0) { $0 + $1.0.utf8.count + $1.1.count + 4 })
+        writer.bytes.append(contentsOf: object.dropLast())
+        writer.afterMember = object.count > 2
+        for (key, value) in members { writer.member(key, raw: value) }
+        writer.bytes.append(ASCII.closeBrace)
+        return writer.bytes
+    }
+
+    /// `text` as a quoted JSON string: printable on one line whatever it holds, since control
+    /// characters come out as escapes.
+    public static func quoted(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        writeEscaped(text, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private mutating func beginMember(_ key: String) {

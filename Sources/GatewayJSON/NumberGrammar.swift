@@ -1,16 +1,7 @@
-/// RFC 8259's number grammar, shared by the parser (which must reject bad numbers with a precise
-/// error) and the serializer (which must never emit one):
+/// RFC 8259's number grammar, checked with a precise error where a number breaks it:
 ///
 ///     number = [ "-" ] ( "0" / 1-9 *DIGIT ) [ "." 1*DIGIT ] [ ( "e" / "E" ) [ "-" / "+" ] 1*DIGIT ]
 enum NumberGrammar {
-    /// Whether all of `text` is one JSON number.
-    static func isNumber(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        return bytes.withUnsafeBufferPointer { buffer in
-            (try? end(ofNumberIn: buffer, from: 0)) == buffer.count
-        }
-    }
-
     /// The offset just past the longest number starting at `start`.
     ///
     /// Stopping at the first byte that cannot continue the number leaves what follows to the

@@ -62,25 +62,36 @@ struct GatewayCtl: ParsableCommand {
     }
 
     /// Sends one request; the response's `data`, or a failure (1: no answer, 3: an error answer).
-    func ask(_ client: ControlClient, _ command: SocketCommand) throws(Failure) -> JSONValue {
-        let response: JSONValue
+    func ask(_ client: ControlClient, _ command: ControlCommand) throws(Failure) -> ControlLine {
+        let response: ControlLine
         do {
-            response = try client.send(SocketRequest(command: command), timeoutMs: timeoutMs)
+            response = try client.send(ControlRequest(command: command), timeoutMs: timeoutMs)
         } catch {
             throw Failure(error.message, code: 1)
         }
-        guard response["status"]?.stringValue == "ok" else {
-            throw Failure("gatewayd refused '\(command.rawValue)': \(response["error"]?.stringValue ?? "no reason given")", code: 3)
+        guard response.response?.status == .ok else {
+            throw Failure("gatewayd refused '\(command.rawValue)': \(response.response?.error ?? "no reason given")", code: 3)
         }
-        return response["data"] ?? .null
+        return response
     }
 }
 
 extension GatewayCtl {
     /// `subscribe` or `unsubscribe`, reported back.
-    func changeSubscription(_ command: SocketCommand, json: Bool) throws(Failure) {
-        let data = try ask(try connect(), command)
-        emit(json ? data.serialized : "Wi-Fi push subscription: \(data["subscription"]?.stringValue ?? "?")")
+    func changeSubscription(_ command: ControlCommand, json: Bool) throws(Failure) {
+        let answer = try ask(try connect(), command)
+        if json { return emit(raw: answer.data) }
+        let data = try read(SubscriptionDocument.self, in: answer)
+        emit("Wi-Fi push subscription: \(data.subscription ?? "?")")
+    }
+
+    /// The answer's `data` as `type`, or a failure that says what gatewayd sent instead.
+    func read<Document: Decodable>(_ type: Document.Type, in line: ControlLine) throws(Failure) -> Document {
+        do {
+            return try line.data(as: type)
+        } catch {
+            throw Failure("gatewayd sent an answer this gatewayctl cannot read: \(error)", code: 1)
+        }
     }
 }
 
@@ -101,6 +112,11 @@ func emit(_ text: String) {
     fflush(nil)
 }
 
+/// Prints a document as gatewayd sent it.
+func emit(raw text: ArraySlice<UInt8>?) {
+    emit(String(decoding: text ?? Array("null".utf8)[...], as: UTF8.self))
+}
+
 /// Writes a line to standard error.
 func complain(_ text: String) {
     let bytes = Array((text + "\n").utf8)
@@ -119,8 +135,9 @@ extension GatewayCtl {
 
         func run() throws {
             let client = try parent.connect()
-            let data = try parent.ask(client, .status)
-            emit(json ? data.serialized : StatusReport.text(data))
+            let answer = try parent.ask(client, .status)
+            if json { return emit(raw: answer.data) }
+            emit(StatusReport.text(try parent.read(StatusDocument.self, in: answer)))
         }
     }
 
@@ -162,21 +179,23 @@ extension GatewayCtl {
             signal(SIGINT) { _ in _exit(0) }
             signal(SIGPIPE) { _ in _exit(0) }
             let client = try parent.connect()
-            let data = try parent.ask(client, .watch)
-            if let wlan = data["wlan"], !wlan.isNull { show(wlan) }
+            let answer = try parent.ask(client, .watch)
+            if let wlan = (try? JSONText(validating: answer.data ?? []))?[raw: "wlan"], wlan.first != UInt8(ascii: "n") {
+                try show(wlan)
+            }
             while true {
-                let message: JSONValue?
+                let message: ControlLine?
                 do {
                     message = try client.nextMessage()
                 } catch {
                     throw Failure(error.message, code: 1)
                 }
                 guard let message else { throw Failure("gatewayd closed the connection", code: 1) }
-                switch message["event"]?.stringValue {
+                switch message.event?.event {
                 case "wlan":
-                    if let wlan = message["data"] { show(wlan) }
+                    if let wlan = message.data { try show(wlan) }
                 case "lagged":
-                    complain("gatewayctl: missed \(message["missed"]?.intValue ?? 0) updates (output was read too slowly)")
+                    complain("gatewayctl: missed \(message.event?.missed ?? 0) updates (output was read too slowly)")
                 case "shutdown":
                     throw Failure("gatewayd shut down", code: 1)
                 default:
@@ -185,8 +204,13 @@ extension GatewayCtl {
             }
         }
 
-        private func show(_ wlan: JSONValue) {
-            emit(json ? wlan.serialized : StatusReport.watchLine(wlan))
+        private func show(_ wlan: ArraySlice<UInt8>) throws(Failure) {
+            if json { return emit(raw: wlan) }
+            do {
+                emit(StatusReport.watchLine(try DocumentCoding.decode(WlanStateDocument.self, from: wlan)))
+            } catch {
+                throw Failure("gatewayd sent a Wi-Fi status this gatewayctl cannot read: \(error)", code: 1)
+            }
         }
     }
 }

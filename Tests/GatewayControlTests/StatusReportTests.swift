@@ -1,31 +1,26 @@
 import GatewayControl
-import GatewayJSON
 import Testing
 
 @Suite("What gatewayctl prints")
 struct StatusReportTests {
-    let wlan: JSONValue = try! JSONParser.parse("""
+    let wlan: WlanStateDocument = try! DocumentCoding.decode(WlanStateDocument.self, from: Array("""
         {"link_state":"connected","link_state_code":6,"connected":true,"ssid":"XousNet","rssi_dbm":-52,
          "ipv4":{"dhcp":"bound","mac":"02:00:5e:10:00:01","address":"192.168.1.23","gateway":"192.168.1.1",
                  "netmask":"255.255.255.0","dns1":"192.168.1.1","dns2":"0.0.0.0"},
          "seq":17,"received_at":"2026-11-24T12:00:00.123Z"}
-        """)
+        """.utf8))
 
-    func status(connected: Bool, lastError: String?, wlan: JSONValue) -> JSONValue {
-        .object([
-            ("version", "0.4.0"), ("pid", 4242), ("started_at", "2026-11-24T11:00:00.000Z"), ("uptime_s", 3723),
-            ("base_topic", "wifi-gateway"), ("device_id", "pi"),
-            ("mqtt", .object([
-                ("server", "mqtt://127.0.0.1:1883"), ("connected", .bool(connected)), ("since", "2026-11-24T11:58:00.000Z"),
-                ("for_s", 125), ("connects", 2), ("reconnects", 1), ("last_error", lastError.map { .string($0) } ?? .null),
-            ])),
-            ("subscription", "subscribed"),
-            ("wlan", wlan),
-            ("counters", .object([
-                ("updates_received", 17), ("updates_published", 16), ("updates_dropped", 1), ("bouncer_ignored", 0),
-                ("control_ok", 3), ("control_errors", 1), ("published", 40), ("publish_errors", 0), ("mqtt_received", 4),
-            ])),
-        ])
+    func status(connected: Bool, lastError: String?, wlan: WlanStateDocument?) -> StatusDocument {
+        StatusDocument(
+            version: "0.4.0", pid: 4242, startedAt: "2026-11-24T11:00:00.000Z", uptimeS: 3723, baseTopic: "wifi-gateway",
+            deviceID: "pi",
+            mqtt: .init(
+                server: "mqtt://127.0.0.1:1883", connected: connected, since: "2026-11-24T11:58:00.000Z", forS: 125, connects: 2,
+                reconnects: 1, lastError: lastError),
+            subscription: "subscribed", wlan: wlan,
+            counters: .init(
+                updatesReceived: 17, updatesPublished: 16, updatesDropped: 1, bouncerIgnored: 0, controlOK: 3, controlErrors: 1,
+                published: 40, publishErrors: 0, mqttReceived: 4))
     }
 
     @Test("the status report, line by line")
@@ -46,7 +41,7 @@ struct StatusReportTests {
 
     @Test("disconnected: the error is shown; no Wi-Fi status yet says so")
     func disconnected() {
-        let text = StatusReport.text(status(connected: false, lastError: "connection refused", wlan: .null))
+        let text = StatusReport.text(status(connected: false, lastError: "connection refused", wlan: nil))
         #expect(text.contains("Broker:        mqtt://127.0.0.1:1883, disconnected since "))
         #expect(text.contains("Last error:    connection refused"))
         #expect(text.contains("Wi-Fi:         no status received yet"))
@@ -56,9 +51,7 @@ struct StatusReportTests {
     @Test("an SSID is quoted and escaped, so it cannot forge lines or colours on a terminal")
     func hostileSSID() throws {
         var hostile = wlan
-        guard case .object(var members) = hostile else { return }
-        members = members.map { $0.0 == "ssid" ? ("ssid", .string("evil\"\n\u{1b}[31mIPv4: 6.6.6.6")) : $0 }
-        hostile = .object(members)
+        hostile.ssid = "evil\"\n\u{1b}[31mIPv4: 6.6.6.6"
         let line = StatusReport.watchLine(hostile)
         #expect(!line.contains("\n"))
         #expect(!line.contains("\u{1b}"))
@@ -73,7 +66,7 @@ struct StatusReportTests {
 
     @Test("missing fields print as ? instead of failing")
     func missingFields() {
-        let text = StatusReport.text(.object([]))
+        let text = StatusReport.text(try! DocumentCoding.decode(StatusDocument.self, from: Array("{}".utf8)))
         #expect(text.hasPrefix("gatewayd ?, up ?"))
         #expect(text.contains("Updates:       ? received"))
     }

@@ -27,7 +27,7 @@ extension GatewayJSONSpec {
                 [0xC3, 0x28], Array("[".utf8), Array("[x]".utf8), Array("[-]".utf8), Array(#""\x""#.utf8),
                 Array("\"\n\"".utf8), Array("[[[".utf8), Array("1 1".utf8), Array(#""\udc00""#.utf8),
             ]
-            let limits = JSONParser.Limits(maxDepth: 2)
+            let limits = JSONLimits(maxDepth: 2)
             var kinds: [JSONError.Kind] = []
             for bytes in inputs {
                 guard let error = parseError(bytes, limits: limits) else {

@@ -1,16 +1,17 @@
 import GatewayJSON
+import TestJSON
 import Testing
 
 extension GatewayJSONSpec {
-    /// The writer that builds hot-path payloads without a `JSONValue`.
-    @Suite("JSONWriter: the same bytes as serializing a document")
+    /// The writer of the one document built on every update.
+    @Suite("JSONWriter: compact JSON that JSONDecoder reads back")
     struct JSONWriterSpec {
         @Test("an empty object is {}")
         func emptyObject() {
             #expect(JSONWriter.object { _ in } == Array("{}".utf8))
         }
 
-        @Test("members of every kind, nested objects included, match JSONValue's serialization")
+        @Test("members of every kind, nested objects included, read back by JSONDecoder as written")
         func matchesSerialization() throws {
             let bytes = JSONWriter.object { object in
                 object.member("name", "Xous \"net\"\n\\")
@@ -34,8 +35,9 @@ extension GatewayJSONSpec {
                 ("inner", .object([("empty", .object([])), ("after", .string("é😀\u{1}"))])),
                 ("last", .int(10)),
             ])
-            #expect(String(decoding: bytes, as: UTF8.self) == expected.serialized)
-            #expect(try JSONParser.parse(bytes) == expected)
+            #expect(String(decoding: bytes, as: UTF8.self) == #"{"name":"Xous \"net\"\n\\","zero":0,"negative":-7,"max":9223372036854775807,"min":-9223372036854775808,"yes":true,"no":false,"nothing":null,"inner":{"empty":{},"after":"é😀\u0001"},"last":10}"#)
+            #expect(try JSONValue.parse(bytes) == expected)
+            #expect(try JSONText(validating: bytes).members.map(\.key) == ["name", "zero", "negative", "max", "min", "yes", "no", "nothing", "inner", "last"])
         }
 
         @Test("integers print as Swift prints them, across magnitudes", arguments: [
@@ -43,6 +45,23 @@ extension GatewayJSONSpec {
         ])
         func integers(value: Int) {
             #expect(JSONWriter.object { $0.member("n", value) } == Array(#"{"n":\#(value)}"#.utf8))
+        }
+
+        @Test("raw members go in as given, so an echoed value keeps its spelling")
+        func rawMembers() {
+            let bytes = JSONWriter.object {
+                $0.member("command", "status")
+                $0.member("transaction", raw: Array("2.50e1".utf8))
+            }
+            #expect(String(decoding: bytes, as: UTF8.self) == #"{"command":"status","transaction":2.50e1}"#)
+            let appended = JSONWriter.appending([("id", Array("[1,2.50]".utf8)[...]), ("data", Array("{}".utf8)[...])], to: Array(#"{"a":1}"#.utf8))
+            #expect(String(decoding: appended, as: UTF8.self) == #"{"a":1,"id":[1,2.50],"data":{}}"#)
+            #expect(JSONWriter.appending([("id", Array("7".utf8)[...])], to: Array("{}".utf8)) == Array(#"{"id":7}"#.utf8))
+        }
+
+        @Test("quoted strings are one printable line whatever they hold")
+        func quoted() {
+            #expect(JSONWriter.quoted("evil\"\n\u{1b}[31m") == #""evil\"\n\u001b[31m""#)
         }
 
         @Test("keys are escaped like strings")

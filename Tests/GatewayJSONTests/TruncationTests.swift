@@ -17,7 +17,7 @@ extension GatewayJSONSpec {
               arguments: documents)
         func everyPrefix(document: String) throws {
             let bytes = Array(document.utf8)
-            _ = try JSONParser.parse(bytes)  // The whole document is valid.
+            _ = try JSONText(validating: bytes)  // The whole document is valid.
             for length in 0..<bytes.count where !isContinuation(bytes, at: length) {
                 let error = parseError(Array(bytes[..<length]))
                 #expect(error?.kind == .unexpectedEnd, "prefix of \(length) bytes")

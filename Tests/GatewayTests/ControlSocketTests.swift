@@ -1,9 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import GatewayJSON
+import TestJSON
 import GatewayControl
 import Gateway
-import GatewayJSON
 import TestHarness
 import XousIPC
 import Testing
@@ -40,10 +41,10 @@ struct ControlSocketTests {
         #expect(json.status == 0)
         #expect(json.stderr.isEmpty, "\(json.stderr)")
         let document = try #require(json.json, "not JSON: \(json.stdout)")
-        guard case .object(let members) = document else { Issue.record("not an object"); return }
-        // The documented fields, in the documented order: a stable interface for scripts.
-        #expect(members.map(\.0) == [
-            "version", "pid", "started_at", "uptime_s", "base_topic", "device_id", "mqtt", "subscription", "wlan", "counters",
+        // The documented fields, in a stable order (sorted, as every typed document): an
+        // interface for scripts.
+        #expect(try JSONText(validating: Array(json.stdout.utf8)).members.map(\.key) == [
+            "base_topic", "counters", "device_id", "mqtt", "pid", "started_at", "subscription", "uptime_s", "version", "wlan",
         ])
         #expect(document["version"]?.stringValue?.split(separator: ".").count == 3)
         #expect(document["pid"]?.intValue == Int(setup.gateway.pid ?? -1))
@@ -160,7 +161,7 @@ struct ControlSocketTests {
         let json = try setup.ctl.start(["watch", "--json"])
         let human = try setup.ctl.start(["watch"])
         #expect(eventually(timeout: 10) { json.lines.count >= 20 && human.lines.count >= 5 })
-        let documents = json.lines.compactMap { try? JSONParser.parse($0) }
+        let documents = json.lines.compactMap { try? JSONValue.parse($0) }
         #expect(documents.count == json.lines.count)
         let seqs = documents.compactMap { $0["seq"]?.intValue }
         #expect(seqs.count == documents.count)
@@ -283,9 +284,9 @@ struct ControlSocketTests {
         }
         // The same connection still works for a good request, and the id comes back verbatim.
         try client.send(#"{"command":"status","id":{"n":[1,2.50]}}"# + "\n")
-        let answer = try #require(client.nextDocument())
-        #expect(answer["status"] == "ok")
-        #expect(answer["id"]?.serialized == #"{"n":[1,2.50]}"#)
+        let answer = try #require(client.nextLine().map { try JSONText(validating: $0) })
+        #expect(answer.member("status")?.string == "ok")
+        #expect(answer[raw: "id"].map { String(decoding: $0, as: UTF8.self) } == #"{"n":[1,2.50]}"#)
 
         // A line that never ends is refused and its connection closed.
         let long = try RawControlClient(path)

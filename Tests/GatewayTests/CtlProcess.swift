@@ -1,8 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TestJSON
 import GatewayControl
-import GatewayJSON
 import TestHarness
 import Testing
 import XousIPC
@@ -16,7 +16,7 @@ struct Gatewayctl {
         let stderr: String
 
         /// The output parsed as JSON, or nil.
-        var json: JSONValue? { try? JSONParser.parse(stdout) }
+        var json: JSONValue? { try? JSONValue.parse(stdout) }
     }
 
     /// The socket to pass with `--control-socket`; nil passes none.
@@ -112,8 +112,12 @@ final class RawControlClient {
 
     /// The next line as JSON; nil at end of stream or after `timeout` seconds.
     func nextDocument(timeout: Double = 5) -> JSONValue? {
-        guard let line = try? reader.next(timeoutMs: Int32(timeout * 1000)) else { return nil }
-        return try? JSONParser.parse(line)
+        nextLine(timeout: timeout).flatMap { try? JSONValue.parse($0) }
+    }
+
+    /// The next line as gatewayd wrote it; nil at end of stream or after `timeout` seconds.
+    func nextLine(timeout: Double = 5) -> [UInt8]? {
+        (try? reader.next(timeoutMs: Int32(timeout * 1000))) ?? nil
     }
 
     /// True when the server has closed the connection (within `timeout` seconds).

@@ -1,5 +1,5 @@
+import TestJSON
 import Gateway
-import GatewayJSON
 import NetServer
 import Testing
 
@@ -19,7 +19,7 @@ struct DiscoveryTests {
         ])
         let published = Discovery.configs(entityForm)
         #expect(published.map(\.topic) == configs.map { "ha/\($0.component)/pi4/\($0.object)/config" })
-        #expect(published.map(\.document) == configs.map(\.document))
+        #expect(published.map(\.json) == configs.map(\.json))
     }
 
     @Test("the device form, the default: one <prefix>/device/<id>/config with dev, o and every entity in cmps")
@@ -27,23 +27,26 @@ struct DiscoveryTests {
         #expect(configuration.discoveryForm == .device)
         let published = Discovery.configs(configuration)
         #expect(published.map(\.topic) == ["ha/device/pi4/config"])
-        let document = published[0].document
+        let document = published[0].json
         #expect(document["dev"]?["identifiers"] == ["gatewayd_pi4"])
         #expect(document["o"]?["name"] == "gatewayd")
-        guard case .object(let components)? = document["cmps"] else {
-            Issue.record("no cmps object: \(document)")
+        guard case .device(let device) = published[0].document else {
+            Issue.record("not a device config: \(document)")
             return
         }
         // The component keys are the entity form's object ids: with the device's object id
         // equal to the entity topics' node id, Home Assistant sees the same discovery ids, which
         // its migrate_discovery needs.
-        #expect(components.map(\.0) == Discovery.objects)
-        for (entity, (_, component)) in zip(configs, components) {
-            #expect(component["p"] == .string(entity.component))
+        #expect(device.components.keys.sorted() == Discovery.objects.sorted())
+        for entity in configs {
+            var component = try #require(device.components[entity.object])
+            #expect(component.platform == entity.component)
             // The same config as the entity form, without the device and origin said once above.
-            guard case .object(var members) = component, case .object(let entityMembers) = entity.document else { continue }
-            members.removeFirst()
-            #expect(JSONValue.object(members) == .object(entityMembers.filter { $0.0 != "device" && $0.0 != "origin" }))
+            component.platform = nil
+            var alone = entity.document
+            alone.device = nil
+            alone.origin = nil
+            #expect(component == alone)
         }
     }
 
@@ -57,7 +60,7 @@ struct DiscoveryTests {
     @Test("every entity has a unique_id without the base topic, availability, one device and an origin")
     func commonBlocks() {
         for config in configs {
-            let document = config.document
+            let document = config.json
             #expect(document["unique_id"] == .string("pi4_\(config.object)"))
             #expect(document["name"]?.stringValue?.isEmpty == false)
             #expect(Self.availability(document).first == ["topic": "wg/bridge/state", "value_template": "{{ value_json.state }}"])
@@ -67,7 +70,7 @@ struct DiscoveryTests {
             #expect(document["origin"]?["name"] == "gatewayd")
             #expect(document["origin"]?["sw_version"] == "9.9.9")
         }
-        #expect(Set(configs.map { $0.document["unique_id"]! }).count == 6)
+        #expect(Set(configs.map { $0.json["unique_id"]?.stringValue }).count == 6)
     }
 
     /// The entries of a config's `availability` list.
@@ -83,7 +86,7 @@ struct DiscoveryTests {
             "payload_available": "subscribed", "payload_not_available": "unsubscribed",
         ]
         for config in configs {
-            let document = config.document
+            let document = config.json
             if config.object == "push_subscription" {
                 #expect(Self.availability(document).count == 1, "the switch must stay usable while unsubscribed")
                 #expect(document["availability_mode"] == nil)
@@ -96,22 +99,22 @@ struct DiscoveryTests {
 
     @Test("no IPv4 address (none, or 0.0.0.0) is unknown to Home Assistant, not an address")
     func unknownAddress() throws {
-        let template = try #require(configs.first { $0.object == "ipv4_address" }?.document["value_template"]?.stringValue)
+        let template = try #require(configs.first { $0.object == "ipv4_address" }?.json["value_template"]?.stringValue)
         #expect(template.contains("'0.0.0.0'") && template.contains("else none"))
     }
 
     @Test("the device carries the Wi-Fi MAC in connections once it is known, in both forms")
     func macConnection() {
-        #expect(configs[0].document["device"]?["connections"] == nil)
+        #expect(configs[0].json["device"]?["connections"] == nil)
         for config in Discovery.entities(configuration, mac: "02:00:5e:10:00:01") {
-            #expect(config.document["device"]?["connections"] == [["mac", "02:00:5e:10:00:01"]])
+            #expect(config.json["device"]?["connections"] == [["mac", "02:00:5e:10:00:01"]])
         }
-        #expect(Discovery.configs(configuration, mac: "02:00:5e:10:00:01")[0].document["dev"]?["connections"] == [["mac", "02:00:5e:10:00:01"]])
+        #expect(Discovery.configs(configuration, mac: "02:00:5e:10:00:01")[0].json["dev"]?["connections"] == [["mac", "02:00:5e:10:00:01"]])
     }
 
     @Test("the RSSI sensor is a diagnostic signal_strength measurement in dBm")
     func rssi() throws {
-        let rssi = try #require(configs.first { $0.object == "rssi" }).document
+        let rssi = try #require(configs.first { $0.object == "rssi" }).json
         #expect(rssi["state_topic"] == "wg/wlan/state")
         #expect(rssi["device_class"] == "signal_strength")
         #expect(rssi["unit_of_measurement"] == "dBm")
@@ -122,14 +125,14 @@ struct DiscoveryTests {
 
     @Test("the link state sensor is an enum with the eight names as options")
     func linkState() throws {
-        let link = try #require(configs.first { $0.object == "link_state" }).document
+        let link = try #require(configs.first { $0.object == "link_state" }).json
         #expect(link["device_class"] == "enum")
         #expect(link["options"] == .array(LinkState.allCases.map { .string($0.name) }))
     }
 
     @Test("connected is a connectivity binary sensor whose template yields its payloads")
     func connected() throws {
-        let connected = try #require(configs.first { $0.object == "connected" }).document
+        let connected = try #require(configs.first { $0.object == "connected" }).json
         #expect(connected["device_class"] == "connectivity")
         #expect(connected["payload_on"] == "ON")
         #expect(connected["payload_off"] == "OFF")
@@ -138,7 +141,7 @@ struct DiscoveryTests {
 
     @Test("the push_subscription switch commands the control topic and reads bridge/subscription")
     func pushSwitch() throws {
-        let push = try #require(configs.first { $0.object == "push_subscription" }).document
+        let push = try #require(configs.first { $0.object == "push_subscription" }).json
         #expect(push["command_topic"] == "wg/control")
         #expect(push["payload_on"] == "subscribe")
         #expect(push["payload_off"] == "unsubscribe")
@@ -152,8 +155,8 @@ struct DiscoveryTests {
     func uniqueIDsIgnoreBaseTopic() {
         var other = configuration
         other.baseTopic = "elsewhere"
-        #expect(Discovery.entities(other).map { $0.document["unique_id"] } == configs.map { $0.document["unique_id"] })
-        #expect(Discovery.entities(other)[0].document["state_topic"] == "elsewhere/wlan/state")
+        #expect(Discovery.entities(other).map { $0.json["unique_id"] } == configs.map { $0.json["unique_id"] })
+        #expect(Discovery.entities(other)[0].json["state_topic"] == "elsewhere/wlan/state")
         #expect(Discovery.configs(other).map(\.topic) == Discovery.configs(configuration).map(\.topic))
     }
 }

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Gateway
-import GatewayJSON
+import TestJSON
 import NetServer
 import TestHarness
 import Testing
@@ -64,7 +64,7 @@ struct GatewayIntegrationTests {
         // The first is the net server's state before the source said anything.
         #expect(documents.first?["link_state"] == "unknown")
         for (document, step) in zip(documents.dropFirst(), scenario.steps) {
-            let expected = WlanStatePayload.make(step.status, seq: document["seq"]?.intValue ?? 0, receivedAt: .now)
+            let expected = try JSONValue.parse(WlanStatePayload.bytes(step.status, seq: document["seq"]?.intValue ?? 0, receivedAt: .now))
             for field in ["link_state", "link_state_code", "connected", "ssid", "rssi_dbm", "ipv4"] {
                 #expect(document[field] == expected[field], "\(field) of seq \(document["seq"]?.intValue ?? 0)")
             }

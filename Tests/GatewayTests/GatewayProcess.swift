@@ -1,8 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TestJSON
 import GatewayControl
-import GatewayJSON
 import Logging
 import MQTT
 import TestHarness
@@ -104,7 +104,7 @@ final class Observer: @unchecked Sendable {
     func payloads(_ topic: String) -> [String] { recorder.payloads(on: topic) }
 
     /// The JSON documents seen on `topic`, in order.
-    func documents(_ topic: String) -> [JSONValue] { payloads(topic).compactMap { try? JSONParser.parse($0) } }
+    func documents(_ topic: String) -> [JSONValue] { payloads(topic).compactMap { try? JSONValue.parse($0) } }
 
     /// Waits until `topic` has carried at least `count` messages.
     @discardableResult
@@ -116,7 +116,7 @@ final class Observer: @unchecked Sendable {
     @discardableResult
     func waitFor(_ topic: String, timeout: Double = 10, where predicate: @escaping (JSONValue) -> Bool) -> Bool {
         recorder.wait(timeout: timeout) { snapshot in
-            snapshot.payloads(on: topic).contains { (try? JSONParser.parse($0)).map(predicate) ?? false }
+            snapshot.payloads(on: topic).contains { (try? JSONValue.parse($0)).map(predicate) ?? false }
         }
     }
 

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import GatewayControl
-import GatewayJSON
+import TestJSON
 import TestHarness
 import Testing
 

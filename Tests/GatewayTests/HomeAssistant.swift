@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import GatewayJSON
+import TestJSON
 import TestHarness
 import Testing
 
@@ -54,7 +54,7 @@ final class HomeAssistant: @unchecked Sendable {
         self.child = child
         let ready = eventually(timeout: 180) { access(directory + "/ha.json", R_OK) == 0 || child.waitForExit(timeout: 0) != nil }
         guard ready, access(directory + "/ha.json", R_OK) == 0,
-              let handle = try? JSONParser.parse(readTextFile(directory + "/ha.json")),
+              let handle = try? JSONValue.parse(readTextFile(directory + "/ha.json")),
               let version = handle["version"]?.stringValue
         else {
             child.kill(SIGTERM)
@@ -98,7 +98,7 @@ final class HomeAssistant: @unchecked Sendable {
 
     /// The MQTT entities and devices now.
     func snapshot() throws -> (entities: [Entity], devices: [Device]) {
-        let document = try JSONParser.parse(try run(["entities", "--dir", directory]))
+        let document = try JSONValue.parse(try run(["entities", "--dir", directory]))
         var entities: [Entity] = []
         if case .array(let list)? = document["entities"] {
             for item in list {
@@ -127,7 +127,7 @@ final class HomeAssistant: @unchecked Sendable {
 
     /// The states the recorder kept for `entityID`, oldest first.
     func history(_ entityID: String) throws -> [String] {
-        let document = try JSONParser.parse(try run(["history", "--dir", directory, "--entity", entityID]))
+        let document = try JSONValue.parse(try run(["history", "--dir", directory, "--entity", entityID]))
         guard case .array(let list) = document else { return [] }
         return list.compactMap { $0["state"]?.stringValue }
     }
@@ -135,7 +135,7 @@ final class HomeAssistant: @unchecked Sendable {
     /// Sends one WebSocket API command, as the frontend does for a user; its result.
     @discardableResult
     func command(_ command: JSONValue) throws -> JSONValue {
-        try JSONParser.parse(try run(["ws", "--dir", directory, command.serialized]))
+        try JSONValue.parse(try run(["ws", "--dir", directory, command.serialized]))
     }
 
     /// Home Assistant's log so far.

@@ -1,7 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TestJSON
 import Gateway
+import GatewayControl
 import GatewayJSON
 import TestHarness
 import Testing
@@ -27,7 +29,7 @@ struct HomeAssistantSchemaTests {
 
     func lines(_ configuration: GatewayConfiguration) -> [String] {
         Discovery.configs(configuration).map { config in
-            JSONValue.object([("topic", .string(config.topic)), ("config", config.document)]).serialized
+            String(decoding: JSONWriter.object { $0.member("topic", config.topic); $0.member("config", raw: config.payload) }, as: UTF8.self)
         }
     }
 
@@ -62,10 +64,11 @@ struct HomeAssistantSchemaTests {
     @Test("the checker refuses a broken config, so the check above can fail")
     func brokenIsRefused() throws {
         var broken = Discovery.entities(GatewayConfiguration(deviceID: "pi4"))[0].document
-        if case .object(let members) = broken {
-            broken = .object(members.filter { $0.0 != "state_topic" })
-        }
-        let line = JSONValue.object([("topic", "homeassistant/sensor/pi4/rssi/config"), ("config", broken)]).serialized
+        broken.stateTopic = nil
+        let line = String(decoding: JSONWriter.object {
+            $0.member("topic", "homeassistant/sensor/pi4/rssi/config")
+            $0.member("config", raw: DocumentCoding.encode(broken))
+        }, as: UTF8.self)
         let result = try check([line])
         #expect(result.status == 1, "\(result.output)")
         #expect(result.output.contains("REJECTED"))

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import GatewayJSON
+import TestJSON
 import TestHarness
 import Testing
 @testable import XousIPC
@@ -16,7 +16,7 @@ struct HostedSetTests {
 
     /// As above, from a recorder's snapshot (inside `wait`, whose lock is held).
     static func signals(_ snapshot: EventRecorder.Snapshot) -> [Int] {
-        snapshot.payloads(on: "wifi-gateway/wlan/state").compactMap { (try? JSONParser.parse($0))?["rssi_dbm"]?.intValue }
+        snapshot.payloads(on: "wifi-gateway/wlan/state").compactMap { (try? JSONValue.parse($0))?["rssi_dbm"]?.intValue }
     }
 
     @Test("updates flow end to end; SIGKILL of netserverd is reported at once and a new one is subscribed to with nothing lost or doubled after")

@@ -1,8 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TestJSON
 import Gateway
-import GatewayJSON
 import Logging
 import MQTT
 import NetServer
@@ -35,7 +35,7 @@ struct HostileControlTests {
         func mqttDidConnect(_ client: MQTTClient) { lock.withLock { connected = true } }
         func mqttDidDisconnect(_ client: MQTTClient, reason: String) { lock.withLock { connected = false } }
         func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8]) {
-            let document = try? JSONParser.parse(payload)
+            let document = try? JSONValue.parse(payload)
             let transaction = document?["transaction"]?.stringValue
             lock.withLock {
                 count += 1

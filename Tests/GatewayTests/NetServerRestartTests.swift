@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Gateway
-import GatewayJSON
+import TestJSON
 import Logging
 import MQTT
 import NetServer

@@ -1,5 +1,6 @@
+import TestJSON
 import Gateway
-import GatewayJSON
+import GatewayControl
 import NetServer
 import Testing
 import XousIPC
@@ -17,9 +18,9 @@ struct PayloadTests {
 
     @Test("is byte for byte the document of the MQTT contract, fields in order")
     func matchesTheContractExample() {
-        let payload = WlanStatePayload.make(
+        let payload = WlanStatePayload.bytes(
             Self.connected, seq: 17, receivedAt: WallClockTime(millisecondsSinceEpoch: 1_795_521_600_123))
-        #expect(payload.serialized == """
+        #expect(String(decoding: payload, as: UTF8.self) == """
             {"link_state":"connected","link_state_code":6,"connected":true,\
             "ssid":"XousNet","rssi_dbm":-52,\
             "ipv4":{"dhcp":"bound","mac":"02:00:5e:10:00:01","address":"192.168.1.23",\
@@ -28,11 +29,11 @@ struct PayloadTests {
             """)
     }
 
-    @Test("publishes exactly those bytes, written without building a document first")
-    func publishedBytesAreTheContractDocument() {
+    @Test("the bytes written on every update read back as the typed document the status answer carries")
+    func publishedBytesAreTheContractDocument() throws {
         let receivedAt = WallClockTime(millisecondsSinceEpoch: 1_795_521_600_123)
         let bytes = WlanStatePayload.bytes(Self.connected, seq: 17, receivedAt: receivedAt)
-        #expect(bytes == WlanStatePayload.make(Self.connected, seq: 17, receivedAt: receivedAt).serializedBytes)
+        #expect(try DocumentCoding.decode(WlanStateDocument.self, from: bytes) == WlanStatePayload.document(Self.connected, seq: 17, receivedAt: receivedAt))
         #expect(String(decoding: bytes, as: UTF8.self).hasPrefix(#"{"link_state":"connected","link_state_code":6,"#))
     }
 
@@ -59,9 +60,10 @@ struct PayloadTests {
             let seq = round == 0 ? Int.max : Int.random(in: 1...Int.max, using: &random)
             let receivedAt = WallClockTime(millisecondsSinceEpoch: Int64.random(in: 0...4_102_444_800_000, using: &random))
             let bytes = WlanStatePayload.bytes(status, seq: seq, receivedAt: receivedAt)
-            let document = try JSONParser.parse(bytes)
-            // Compact and escaped exactly as every other document the gateway serializes.
-            #expect(document.serializedBytes == bytes)
+            let document = try JSONValue.parse(bytes)
+            // Compact, escaped, and the same as the typed document, field by field.
+            #expect(bytes.allSatisfy { $0 >= 0x20 })
+            #expect(try DocumentCoding.decode(WlanStateDocument.self, from: bytes) == WlanStatePayload.document(status, seq: seq, receivedAt: receivedAt))
             #expect(document["ssid"] == (ssid.map { .string($0.name) } ?? .null))
             #expect(document["rssi_dbm"] == (ssid.map { .int($0.rssiDBm) } ?? .null))
             #expect(document["link_state_code"]?.intValue == Int(status.linkState.rawValue))
@@ -76,7 +78,7 @@ struct PayloadTests {
     @Test("has null ssid and rssi_dbm when the status has no SSID record")
     func nullsWithoutSSID() throws {
         let status = WlanStatus(ssid: nil, linkState: .disconnected, ipv4: .default)
-        let payload = WlanStatePayload.make(status, seq: 1, receivedAt: WallClockTime(millisecondsSinceEpoch: 0))
+        let payload = try JSONValue.parse(WlanStatePayload.bytes(status, seq: 1, receivedAt: WallClockTime(millisecondsSinceEpoch: 0)))
         #expect(payload["ssid"] == .null)
         #expect(payload["rssi_dbm"] == .null)
         #expect(payload["connected"] == .bool(false))
@@ -86,25 +88,24 @@ struct PayloadTests {
     }
 
     @Test("names every link state and DHCP state as the contract spells them", arguments: LinkState.allCases)
-    func linkStateNames(_ state: LinkState) {
+    func linkStateNames(_ state: LinkState) throws {
         let expected = ["unknown", "reset_hold", "uninitialized", "initializing", "disconnected", "connecting", "connected", "wfx_error"]
-        let payload = WlanStatePayload.make(WlanStatus(linkState: state), seq: 1, receivedAt: .now)
+        let payload = try JSONValue.parse(WlanStatePayload.bytes(WlanStatus(linkState: state), seq: 1, receivedAt: .now))
         #expect(payload["link_state"] == .string(expected[Int(state.rawValue)]))
         #expect(payload["link_state_code"] == .int(Int(state.rawValue)))
         #expect(payload["connected"] == .bool(state == .connected))
     }
 
     @Test("spells DHCP states as the contract does", arguments: DhcpState.allCases)
-    func dhcpNames(_ state: DhcpState) {
+    func dhcpNames(_ state: DhcpState) throws {
         let expected = ["halted", "init", "selecting", "requesting", "bound", "renewing", "rebinding", "invalid"]
-        let payload = WlanStatePayload.make(WlanStatus(ipv4: Ipv4Conf(dhcp: state)), seq: 1, receivedAt: .now)
+        let payload = try JSONValue.parse(WlanStatePayload.bytes(WlanStatus(ipv4: Ipv4Conf(dhcp: state)), seq: 1, receivedAt: .now))
         #expect(payload["ipv4"]?["dhcp"] == .string(expected[Int(state.rawValue)]))
     }
 
     @Test("parses back as JSON with the fields a consumer reads")
     func parsesBack() throws {
-        let text = WlanStatePayload.make(Self.connected, seq: 3, receivedAt: .now).serialized
-        let parsed = try JSONParser.parse(text)
+        let parsed = try JSONValue.parse(WlanStatePayload.bytes(Self.connected, seq: 3, receivedAt: .now))
         #expect(parsed["rssi_dbm"]?.intValue == -52)
         #expect(parsed["seq"]?.intValue == 3)
         #expect(parsed["ipv4"]?["address"]?.stringValue == "192.168.1.23")

@@ -1,8 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TestJSON
 import Gateway
-import GatewayJSON
 import MQTT
 import TestHarness
 import Testing
@@ -36,7 +36,7 @@ struct RequestResponseTests {
             broker, ["-V", "5", "-t", "wifi-gateway/control", "-e", "rr-reply/1", "-m", "status", "-W", "5"],
             output: broker.directory + "/rr.out")
         #expect(status == 0, "mosquitto_rr: \(answer)")
-        let document = try JSONParser.parse(String(answer.prefix { $0 != "\n" }))
+        let document = try JSONValue.parse(String(answer.prefix { $0 != "\n" }))
         #expect(document["command"]?.stringValue == "status" && document["status"]?.stringValue == "ok", "\(answer)")
         #expect(observer.waitFor("wifi-gateway/control/response", timeout: 3) { $0["command"]?.stringValue == "status" })
         // mosquitto_rr's copy and the observer's are two deliveries: the observer's may still

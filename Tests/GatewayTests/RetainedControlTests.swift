@@ -1,5 +1,5 @@
 import Gateway
-import GatewayJSON
+import TestJSON
 import MQTT
 import TestHarness
 import Testing

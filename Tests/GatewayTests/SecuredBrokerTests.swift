@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import GatewayJSON
+import TestJSON
 import MQTT
 import TestHarness
 import Testing

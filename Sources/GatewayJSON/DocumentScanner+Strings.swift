@@ -1,9 +1,9 @@
-extension DocumentParser {
-    /// A string starting at its opening quote, with escapes resolved.
+extension DocumentScanner {
+    /// A string starting at its opening quote, with escapes resolved (a key is looked up by it).
     ///
     /// Runs without escapes are copied as they are (the input is already known to be UTF-8), so
     /// a string without escapes is built straight from the input with no scratch buffer.
-    mutating func parseString() throws(JSONError) -> String {
+    mutating func scanString() throws(JSONError) -> String {
         position += 1
         var runStart = position
         var unescaped: [UInt8] = []

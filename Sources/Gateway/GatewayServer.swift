@@ -244,7 +244,7 @@ public final class GatewayServer: @unchecked Sendable {
     }
 
     private func republishAll() {
-        publish(topics.bridgeState, StateDocument("online"), retain: true)
+        publish(topics.bridgeState, document: StateDocument("online"), retain: true)
         publishDiscovery()
         publishSubscriptionState()
         publishWlanState()
@@ -363,7 +363,7 @@ public final class GatewayServer: @unchecked Sendable {
     }
 
     private func publishSubscriptionState() {
-        publish(topics.subscription, StateDocument(state.subscribed ? "subscribed" : "unsubscribed"), retain: true)
+        publish(topics.subscription, document: StateDocument(state.subscribed ? "subscribed" : "unsubscribed"), retain: true)
     }
 
     private func publishHealth() {
@@ -374,10 +374,10 @@ public final class GatewayServer: @unchecked Sendable {
         publish(topics.health, DocumentCoding.encode(state.healthPayload()), retain: true, expirySeconds: expiry)
     }
 
-    /// Publishes `payload` encoded; see the byte form.
+    /// Publishes `document` encoded; see the byte form.
     @discardableResult
-    private func publish(_ topic: String, _ payload: some Encodable, retain: Bool) -> Bool {
-        publish(topic, DocumentCoding.encode(payload), retain: retain)
+    private func publish(_ topic: String, document: some Encodable, retain: Bool) -> Bool {
+        publish(topic, DocumentCoding.encode(document), retain: retain)
     }
 
     /// Publishes at QoS 1. While the broker is away nothing is queued (that would replay a

@@ -180,8 +180,9 @@ extension GatewayCtl {
             signal(SIGPIPE) { _ in _exit(0) }
             let client = try parent.connect()
             let answer = try parent.ask(client, .watch)
-            if let wlan = (try? JSONText(validating: answer.data ?? []))?[raw: "wlan"], wlan.first != UInt8(ascii: "n") {
-                try show(wlan)
+            // `null` until gatewayd has received a Wi-Fi status.
+            if let data = try? JSONText(validating: answer.data ?? []), let wlan = data.member("wlan"), wlan.kind == .object {
+                try show(data.raw(wlan))
             }
             while true {
                 let message: ControlLine?

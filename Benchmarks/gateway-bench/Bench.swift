@@ -45,6 +45,7 @@ struct Bench {
         section("ipc") { try ipc() }
         section("hosted") { try hosted(broker: broker) }
         section("gatewayd") { try gatewaydProcess(broker: broker) }
+        section("rates") { try pacedRates(broker: broker) }
         section("documents") { documentCosts() }
         print("")
         report.print()
@@ -621,6 +622,17 @@ struct Bench {
         report.add("idle", "of which anonymous / file-backed", "\(format(Double(second.rssAnonKiB) / 1024, 1)) / \(format(Double(second.rssFileKiB) / 1024, 1)) MiB")
         report.value("idle_rss_anon_kib", String(second.rssAnonKiB))
         report.value("idle_rss_file_kib", String(second.rssFileKiB))
+        // Proportional: a page shared with another process counts by its share. Static
+        // gatewayd shares little but libc and libmosquitto; PSS is what it costs the machine.
+        let rollup = readTextFile("/proc/\(process.pid)/smaps_rollup")
+        if let pss = ProcessSample.field("Pss:", in: rollup) {
+            let anon = ProcessSample.field("Pss_Anon:", in: rollup) ?? 0, file = ProcessSample.field("Pss_File:", in: rollup) ?? 0
+            report.add("idle", "proportional (PSS): all / anonymous / file-backed",
+                       "\(format(Double(pss) / 1024, 1)) / \(format(Double(anon) / 1024, 1)) / \(format(Double(file) / 1024, 1)) MiB")
+            report.value("idle_pss_kib", String(pss))
+            report.value("idle_pss_anon_kib", String(anon))
+            report.value("idle_pss_file_kib", String(file))
+        }
         let linking = sharedFoundation(pid: process.pid) ? "dynamic" : "static"
         report.value("gatewayd_swift_runtime", linking)
         if linking == "dynamic" {

@@ -53,20 +53,21 @@ final class OnlineWatcher: MQTTClientDelegate, @unchecked Sendable {
     func stop() { client.stop(timeout: 1) }
 }
 
-/// A gatewayd child process on the bench's broker, with no Wi-Fi changes to report.
+/// A gatewayd child process on the bench's broker, its simulated Wi-Fi source changing every
+/// `intervalMs` (by default once a day: nothing to report).
 final class GatewaydProcess {
     let pid: pid_t
     let baseTopic: String
 
     /// Starts `executable` on the broker at `port`, its files in `directory`.
-    init(executable: String, port: Int, baseTopic: String, directory: String, run: Int) throws {
+    init(executable: String, port: Int, baseTopic: String, directory: String, run: Int, intervalMs: Int = 86_400_000) throws {
         self.baseTopic = baseTopic
         let arguments = [
             executable,
             "--mqtt-server", "mqtt://127.0.0.1:\(port)",
             "--mqtt-client-id", "bench-gatewayd-\(run)",
             "--base-topic", baseTopic,
-            "--sim-interval-ms", "86400000",
+            "--sim-interval-ms", String(intervalMs),
             "--control-socket", directory + "/gw-\(run).sock",
         ]
         do {

@@ -29,10 +29,14 @@ struct Options {
     var gatewayd: String?
     /// Updates of the soak (`--soak N`), which then runs alone; nil: no soak.
     var soakUpdates: Int?
-    /// The sections to run (all by default): end-to-end, ipc, hosted, gatewayd.
+    /// The paced rates of the `rates` section, updates per second.
+    var paceRates = [1, 10, 100]
+    /// Seconds each paced rate is measured for (at least 20 updates at the slowest).
+    var paceSeconds = 20.0
+    /// The sections to run (all by default).
     var sections: Set<String> = Options.allSections
 
-    static let allSections: Set<String> = ["end-to-end", "ipc", "hosted", "gatewayd", "documents"]
+    static let allSections: Set<String> = ["end-to-end", "ipc", "hosted", "gatewayd", "rates", "documents"]
 
     /// Smaller counts and shorter runs, for a quick look.
     mutating func makeQuick() {
@@ -43,6 +47,7 @@ struct Options {
         ipcUpdates = 50_000
         fanoutUpdates = 5_000
         idleSeconds = 10
+        paceSeconds = 10
     }
 }
 
@@ -83,7 +88,11 @@ struct GatewayBench: ParsableCommand {
     var startupRuns: Int?
     @Option(help: "The gatewayd binary (default: the one beside this one).")
     var gatewayd: String?
-    @Option(help: "Sections to run, from: documents, end-to-end, gatewayd, hosted, ipc (default: all).")
+    @Option(name: .customLong("pace-rates"), help: "Rates of the rates section, updates per second, e.g. 1,10,100.")
+    var paceRates: String?
+    @Option(name: .customLong("pace-seconds"), help: "Seconds each rate of the rates section is measured for.")
+    var paceSeconds: Int?
+    @Option(help: "Sections to run, from: documents, end-to-end, gatewayd, hosted, ipc, rates (default: all).")
     var only: String?
     @Option(help: "Push this many updates through the whole path and check each arrives once, in order (runs alone).")
     var soak: Int?
@@ -96,7 +105,7 @@ struct GatewayBench: ParsableCommand {
             for (value, flag) in [
                 (updates, "--updates"), (rate, "--rate"), (flood, "--flood"), (rounds, "--rounds"), (window, "--window"),
                 (ipcUpdates, "--ipc-updates"), (fanoutUpdates, "--fanout-updates"), (idleSeconds, "--idle-seconds"),
-                (startupRuns, "--startup-runs"), (soak, "--soak"),
+                (startupRuns, "--startup-runs"), (soak, "--soak"), (paceSeconds, "--pace-seconds"),
             ] where (value ?? 1) <= 0 {
                 throw ValidationError("\(flag) takes a positive number, got \(value!)")
             }
@@ -110,6 +119,12 @@ struct GatewayBench: ParsableCommand {
             options.idleSeconds = idleSeconds.map(Double.init) ?? options.idleSeconds
             options.startupRuns = startupRuns ?? options.startupRuns
             options.gatewayd = gatewayd
+            options.paceSeconds = paceSeconds.map(Double.init) ?? options.paceSeconds
+            if let paceRates {
+                let list = paceRates.split(separator: ",").compactMap { Int($0) }.filter { (1...1000).contains($0) }
+                guard !list.isEmpty else { throw ValidationError("--pace-rates wants a list such as 1,10,100 (1 to 1000 each)") }
+                options.paceRates = list
+            }
             if let fanouts {
                 let list = fanouts.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
                 guard !list.isEmpty else { throw ValidationError("--fanouts wants a list such as 1,10,100") }

@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BrokerProcess
+import Logging
+import MQTT
+import SystemSupport
+
+extension Bench {
+    /// The gatewayd binary at the rates Wi-Fi changes really come: its simulated source at 1,
+    /// 10 and 100 updates a second, one subscriber, and for each rate the CPU and the context
+    /// switches per update of every thread (schedstat and the thread's status), over
+    /// `paceSeconds`. At such rates every update finds every thread parked, so this is what a
+    /// wake-up costs, where the full-speed sections measure what a stream costs.
+    func pacedRates(broker: MosquittoBroker) throws {
+        let executable = options.gatewayd ?? siblingExecutable("gatewayd")
+        guard access(executable, X_OK) == 0 else {
+            throw BenchError("no gatewayd at \(executable): build it with the same scratch path")
+        }
+        let directory = try broker.makeDirectory("rates")
+        let watcher = try OnlineWatcher(port: broker.port, logger: logger)
+        defer { watcher.stop() }
+        for rate in options.paceRates {
+            let base = "bench-rate-\(getpid())-\(rate)"
+            let counter = try MessageCounter(port: broker.port, topic: base + "/wlan/state", logger: logger)
+            defer { counter.stop() }
+            let process = try GatewaydProcess(
+                executable: executable, port: broker.port, baseTopic: base, directory: directory, run: 100 + rate,
+                intervalMs: max(1, 1000 / rate))
+            defer { process.stop() }
+            guard watcher.onlineTime(base, seconds: 10) != nil else { throw BenchError("gatewayd at \(rate)/s did not report online") }
+            // Start-up publishes and the first updates settle first.
+            sleep(seconds: max(1, 3.0 / Double(rate)))
+            let countBefore = counter.count
+            guard let first = ProcessSample(pid: process.pid) else { throw BenchError("gatewayd exited") }
+            sleep(seconds: options.paceSeconds)
+            guard let second = ProcessSample(pid: process.pid) else { throw BenchError("gatewayd exited") }
+            let updates = counter.count - countBefore
+            guard updates > 0 else { throw BenchError("no updates arrived at \(rate)/s") }
+            report(rate: rate, updates: updates, first: first, second: second)
+        }
+    }
+
+    private func report(rate: Int, updates: Int, first: ProcessSample, second: ProcessSample) {
+        let section = "rate \(rate)/s"
+        var byName: [String: (run: Int, switches: Int, voluntary: Int)] = [:]
+        for (tid, after) in second.threads {
+            let before = first.threads[tid]
+            let run = after.runNanoseconds - (before?.runNanoseconds ?? 0)
+            let voluntary = after.voluntary - (before?.voluntary ?? 0)
+            let switches = voluntary + after.involuntary - (before?.involuntary ?? 0)
+            // Pushers are one thread per subscriber, `net-push-<cid>`: one row for them all.
+            let name = after.name.hasPrefix("net-push-") ? "net-push-*" : after.name
+            byName[name, default: (0, 0, 0)].run += run
+            byName[name, default: (0, 0, 0)].switches += switches
+            byName[name, default: (0, 0, 0)].voluntary += voluntary
+        }
+        let perUpdate = { (value: Int) in Double(value) / Double(updates) }
+        let cpu = byName.values.reduce(0) { $0 + $1.run }
+        let switches = byName.values.reduce(0) { $0 + $1.switches }
+        let key = "rate_\(rate)"
+        report.add(section, "updates measured", "\(updates) in \(format(Double(second.time - first.time) / 1e9, 1)) s")
+        let cpuPerUpdate = perUpdate(cpu) / 1000
+        let switchesPerUpdate = perUpdate(switches)
+        if rate == 100 {
+            report.check(section, "CPU per update, whole process", format(cpuPerUpdate, 1) + " us", target: "<= 120 us",
+                         passed: cpuPerUpdate <= 120, key: "target_rate_cpu")
+            report.check(section, "context switches per update", format(switchesPerUpdate, 2), target: "<= 5",
+                         passed: switchesPerUpdate <= 5, key: "target_rate_switches")
+        } else {
+            report.add(section, "CPU per update, whole process", format(cpuPerUpdate, 1) + " us")
+            report.add(section, "context switches per update", format(switchesPerUpdate, 2))
+        }
+        for (name, value) in byName.sorted(by: { $0.value.run > $1.value.run }) where value.run > 0 || value.switches > 0 {
+            report.add(section, "  \(name)", "\(format(perUpdate(value.run) / 1000, 1)) us, \(format(perUpdate(value.switches), 2)) switches (\(format(perUpdate(value.voluntary), 2)) voluntary)")
+            report.value("\(key)_thread_\(name)_us", perUpdate(value.run) / 1000)
+            report.value("\(key)_thread_\(name)_switches", perUpdate(value.switches), decimals: 2)
+        }
+        report.value("\(key)_updates", String(updates))
+        report.value("\(key)_cpu_us", cpuPerUpdate)
+        report.value("\(key)_switches", switchesPerUpdate, decimals: 2)
+    }
+}
+
+/// Counts the messages on one topic.
+final class MessageCounter: MQTTClientDelegate, @unchecked Sendable {
+    private let client: MQTTClient
+    private let lock = ConditionLock()
+    // Guarded by `lock`.
+    private var received = 0
+    private var connected = false
+
+    init(port: Int, topic: String, logger: Logger) throws {
+        client = try MQTTClient(configuration: MQTTConfiguration(host: "127.0.0.1", port: port, clientID: "bench-count-\(topic.hashValue & 0xffff)"), logger: logger)
+        client.setDelegate(self)
+        client.subscribe(topic, qos: 1)
+        try client.start()
+        guard waitUntil(seconds: 10, { lock.withLock { connected } }) else { throw BenchError("the counter did not connect") }
+        sleep(seconds: 0.3)
+    }
+
+    /// Messages so far.
+    var count: Int { lock.withLock { received } }
+
+    func mqttDidConnect(_ client: MQTTClient) { lock.withLock { connected = true } }
+    func mqttDidDisconnect(_ client: MQTTClient, reason: String) {}
+    func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8]) { lock.withLock { received += 1 } }
+
+    func stop() { client.stop(timeout: 1) }
+}

@@ -62,9 +62,16 @@ final class HealthTicker: @unchecked Sendable {
         }
     }
 
-    /// Drops the pending alarm, if any; it does not wake the thread (the wait just runs longer).
+    /// Drops the pending alarm, if any. When the thread is waiting for it, it is woken now to
+    /// wait for the next tick instead: a scan is cancelled while gatewayd starts and is busy
+    /// anyway, and otherwise the thread would wake at the alarm's time with nothing to do,
+    /// seconds later, when gatewayd is idle.
     func cancelAlarm() {
-        lock.withLock { alarm = nil }
+        lock.withLock {
+            guard let pending = alarm else { return }
+            alarm = nil
+            if pending.at < next { lock.broadcast() }
+        }
     }
 
     func stop() {

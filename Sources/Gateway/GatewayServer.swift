@@ -1,6 +1,7 @@
 public import Logging
 public import MQTT
 import Synchronization
+import SystemSupport
 import GatewayControl
 import NetServer
 public import XousIPC
@@ -241,6 +242,8 @@ public final class GatewayServer: @unchecked Sendable {
         // Once per (re)connect: what a consumer needs, and nothing stale from while we were away.
         republishAll()
         publishHealth()
+        // The start-up is over; the code it ran need not stay resident (BENCHMARKS.md).
+        if state.mqttConnects == 1 { ResidentMemory.releaseCodePages() }
     }
 
     private func republishAll() {

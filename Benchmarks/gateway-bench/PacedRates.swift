@@ -17,6 +17,7 @@ extension Bench {
         guard access(executable, X_OK) == 0 else {
             throw BenchError("no gatewayd at \(executable): build it with the same scratch path")
         }
+        wakeCost()
         let directory = try broker.makeDirectory("rates")
         let watcher = try OnlineWatcher(port: broker.port, logger: logger)
         defer { watcher.stop() }
@@ -107,4 +108,64 @@ final class MessageCounter: MQTTClientDelegate, @unchecked Sendable {
     func mqttDidReceive(_ client: MQTTClient, topic: String, payload: [UInt8]) { lock.withLock { received += 1 } }
 
     func stop() { client.stop(timeout: 1) }
+}
+
+extension Bench {
+    /// What one wake-up costs on this machine, as a yardstick for the figures above: two
+    /// threads pass a turn back and forth through a condition variable, each parked in between,
+    /// 100 turns a second, and each thread's own CPU time is read (CLOCK_THREAD_CPUTIME_ID).
+    /// A gatewayd update wakes six threads at least (the source, the net server's main loop,
+    /// its connection manager, the bouncer, the gateway's main server, libmosquitto's thread
+    /// for the PUBACK), so this times six is the floor of its CPU per update here.
+    func wakeCost() {
+        final class Turn: @unchecked Sendable {
+            let lock = ConditionLock()
+            var turn = 0
+            var stop = false
+            var cpuNanoseconds = 0
+        }
+        let shared = Turn()
+        let rounds = options.quick ? 200 : 500
+        guard let partner = try? OSThread(name: "bench-partner", {
+            let start = threadCPU()
+            shared.lock.withLock {
+                while !shared.stop {
+                    while shared.turn % 2 == 0 && !shared.stop { shared.lock.wait() }
+                    if shared.stop { break }
+                    shared.turn += 1
+                    shared.lock.broadcast()
+                }
+                shared.cpuNanoseconds = threadCPU() - start
+            }
+        }) else {
+            report.note("wake-up cost: not measured (no thread)")
+            return
+        }
+        let start = threadCPU()
+        for _ in 0..<rounds {
+            sleep(seconds: 0.01)
+            shared.lock.withLock {
+                shared.turn += 1
+                shared.lock.broadcast()
+                while shared.turn % 2 == 1 { shared.lock.wait() }
+            }
+        }
+        // The pacing sleep is a wake-up too: each round wakes this thread twice.
+        let mine = threadCPU() - start
+        shared.lock.withLock {
+            shared.stop = true
+            shared.lock.broadcast()
+        }
+        partner.join()
+        let perWake = Double(mine + shared.cpuNanoseconds) / Double(3 * rounds) / 1000
+        report.add("rates", "CPU per wake-up of a parked thread (2 threads, 100 turns/s)", format(perWake, 1) + " us")
+        report.value("wakeup_cpu_us", perWake)
+    }
+}
+
+/// The calling thread's CPU time so far, nanoseconds.
+func threadCPU() -> Int {
+    var spec = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+    return spec.tv_sec * 1_000_000_000 + spec.tv_nsec
 }

@@ -78,6 +78,8 @@ struct NetServerCommand: ParsableCommand {
             net.stop()
             process.terminate()
         }
+        // Up: the code the start-up ran need not stay resident (see gatewayd).
+        ResidentMemory.releaseCodePages()
         process.waitUntilTerminated()
         if stopping.load(ordering: .sequentiallyConsistent) {
             logger.info("netserverd down")

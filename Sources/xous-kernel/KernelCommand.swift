@@ -54,6 +54,8 @@ struct KernelCommand: ParsableCommand {
         }
         try supervisor.startReaping()
         try TerminationSignals.onSignal { _ in supervisor.stop() }
+        // Up: the code the start-up ran need not stay resident (see gatewayd).
+        ResidentMemory.releaseCodePages()
         supervisor.waitUntilStopped()
         host.stop()
     }

@@ -8,16 +8,11 @@ import Testing
 @Suite("gatewayd at rest", .serialized)
 struct IdleWakeupTests {
     /// Each thread's context switches so far (voluntary plus involuntary), by thread id.
-    func switches(of pid: pid_t) -> [Int: Int] {
-        var result: [Int: Int] = [:]
+    func switches(of pid: pid_t) -> [Int32: Int] {
+        var result: [Int32: Int] = [:]
         for entry in directoryEntries("/proc/\(pid)/task") {
-            guard let tid = Int(entry) else { continue }
-            let status = readTextFile("/proc/\(pid)/task/\(tid)/status")
-            var total = 0
-            for line in status.split(separator: "\n") where line.hasPrefix("voluntary_ctxt_switches:") || line.hasPrefix("nonvoluntary_ctxt_switches:") {
-                total += Int(line.split(separator: ":")[1].trimmingPrefix(while: { $0 == " " || $0 == "\t" })) ?? 0
-            }
-            result[tid] = total
+            guard let tid = Int32(entry), let count = contextSwitches(ofThread: tid, process: "\(pid)") else { continue }
+            result[tid] = count
         }
         return result
     }

@@ -1,8 +1,8 @@
-/// Voluntary plus involuntary context switches of thread `id` of this process, from
-/// `/proc/self/task/<id>/status`: each is a time the thread was woken (or preempted). Nil when
-/// the thread is gone.
-public func contextSwitches(ofThread id: Int32) -> Int? {
-    let status = readTextFile("/proc/self/task/\(id)/status")
+/// Voluntary plus involuntary context switches of thread `id` of process `process` (this one by
+/// default), from `/proc/<process>/task/<id>/status`: each is a time the thread was woken (or
+/// preempted). Nil when the thread is gone.
+public func contextSwitches(ofThread id: Int32, process: String = "self") -> Int? {
+    let status = readTextFile("/proc/\(process)/task/\(id)/status")
     var total = 0
     var found = 0
     for line in status.split(separator: "\n") where line.hasPrefix("voluntary_ctxt_switches:") || line.hasPrefix("nonvoluntary_ctxt_switches:") {

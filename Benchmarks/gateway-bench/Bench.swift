@@ -260,7 +260,7 @@ struct Bench {
 
     /// Per-thread differences between two samples of one process, summed by thread name
     /// (without a trailing number), each name prefixed with `prefix`.
-    private static func threadDeltas(
+    static func threadDeltas(
         from before: ProcessSample, to after: ProcessSample, prefix: String
     ) -> [String: (voluntary: Int, involuntary: Int, run: Int, wait: Int)] {
         var byName: [String: (voluntary: Int, involuntary: Int, run: Int, wait: Int)] = [:]

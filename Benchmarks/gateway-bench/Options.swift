@@ -102,33 +102,26 @@ struct GatewayBench: ParsableCommand {
         get throws {
             var options = Options()
             if quick { options.makeQuick() }
-            for (value, flag) in [
-                (updates, "--updates"), (rate, "--rate"), (flood, "--flood"), (rounds, "--rounds"), (window, "--window"),
-                (ipcUpdates, "--ipc-updates"), (fanoutUpdates, "--fanout-updates"), (idleSeconds, "--idle-seconds"),
-                (startupRuns, "--startup-runs"), (soak, "--soak"), (paceSeconds, "--pace-seconds"),
-            ] where (value ?? 1) <= 0 {
+            // Each count flag once: checked positive, then applied.
+            let counts: [(Int?, String, WritableKeyPath<Options, Int>)] = [
+                (updates, "--updates", \.updates), (rate, "--rate", \.rate), (flood, "--flood", \.flood),
+                (rounds, "--rounds", \.rounds), (window, "--window", \.window), (ipcUpdates, "--ipc-updates", \.ipcUpdates),
+                (fanoutUpdates, "--fanout-updates", \.fanoutUpdates), (startupRuns, "--startup-runs", \.startupRuns),
+            ]
+            let seconds: [(Int?, String, WritableKeyPath<Options, Double>)] = [
+                (idleSeconds, "--idle-seconds", \.idleSeconds), (paceSeconds, "--pace-seconds", \.paceSeconds),
+            ]
+            for (value, flag) in counts.map({ ($0.0, $0.1) }) + seconds.map({ ($0.0, $0.1) }) + [(soak, "--soak")] where (value ?? 1) <= 0 {
                 throw ValidationError("\(flag) takes a positive number, got \(value!)")
             }
-            options.updates = updates ?? options.updates
-            options.rate = rate ?? options.rate
-            options.flood = flood ?? options.flood
-            options.rounds = rounds ?? options.rounds
-            options.window = window ?? options.window
-            options.ipcUpdates = ipcUpdates ?? options.ipcUpdates
-            options.fanoutUpdates = fanoutUpdates ?? options.fanoutUpdates
-            options.idleSeconds = idleSeconds.map(Double.init) ?? options.idleSeconds
-            options.startupRuns = startupRuns ?? options.startupRuns
+            for (value, _, path) in counts { if let value { options[keyPath: path] = value } }
+            for (value, _, path) in seconds { if let value { options[keyPath: path] = Double(value) } }
             options.gatewayd = gatewayd
-            options.paceSeconds = paceSeconds.map(Double.init) ?? options.paceSeconds
             if let paceRates {
-                let list = paceRates.split(separator: ",").compactMap { Int($0) }.filter { (1...1000).contains($0) }
-                guard !list.isEmpty else { throw ValidationError("--pace-rates wants a list such as 1,10,100 (1 to 1000 each)") }
-                options.paceRates = list
+                options.paceRates = try Self.numbers(paceRates, in: 1...1000, "--pace-rates wants a list such as 1,10,100 (1 to 1000 each)")
             }
             if let fanouts {
-                let list = fanouts.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
-                guard !list.isEmpty else { throw ValidationError("--fanouts wants a list such as 1,10,100") }
-                options.fanouts = list
+                options.fanouts = try Self.numbers(fanouts, in: 1...Int.max, "--fanouts wants a list such as 1,10,100")
             }
             if let only {
                 let list = Set(only.split(separator: ",").map(String.init))
@@ -143,6 +136,13 @@ struct GatewayBench: ParsableCommand {
             }
             return options
         }
+    }
+
+    /// The numbers of a comma-separated list that lie in `range`; `complaint` when none does.
+    private static func numbers(_ text: String, in range: ClosedRange<Int>, _ complaint: String) throws -> [Int] {
+        let list = text.split(separator: ",").compactMap { Int($0) }.filter { range.contains($0) }
+        guard !list.isEmpty else { throw ValidationError(complaint) }
+        return list
     }
 
     func validate() throws { _ = try options }

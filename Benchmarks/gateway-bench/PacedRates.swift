@@ -44,18 +44,9 @@ extension Bench {
 
     private func report(rate: Int, updates: Int, first: ProcessSample, second: ProcessSample) {
         let section = "rate \(rate)/s"
-        var byName: [String: (run: Int, switches: Int, voluntary: Int)] = [:]
-        for (tid, after) in second.threads {
-            let before = first.threads[tid]
-            let run = after.runNanoseconds - (before?.runNanoseconds ?? 0)
-            let voluntary = after.voluntary - (before?.voluntary ?? 0)
-            let switches = voluntary + after.involuntary - (before?.involuntary ?? 0)
-            // Pushers are one thread per subscriber, `net-push-<cid>`: one row for them all.
-            let name = after.name.hasPrefix("net-push-") ? "net-push-*" : after.name
-            byName[name, default: (0, 0, 0)].run += run
-            byName[name, default: (0, 0, 0)].switches += switches
-            byName[name, default: (0, 0, 0)].voluntary += voluntary
-        }
+        // Pushers are one thread per subscriber (`net-push-<cid>`): one row for them all.
+        let byName = Self.threadDeltas(from: first, to: second, prefix: "")
+            .mapValues { (run: $0.run, switches: $0.voluntary + $0.involuntary, voluntary: $0.voluntary) }
         let perUpdate = { (value: Int) in Double(value) / Double(updates) }
         let cpu = byName.values.reduce(0) { $0 + $1.run }
         let switches = byName.values.reduce(0) { $0 + $1.switches }

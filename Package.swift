@@ -27,7 +27,7 @@ let shipped: [Target] = [
     .target(name: "MQTT", dependencies: ["CMosquitto", "SystemSupport", logging]),
     .target(name: "GatewayJSON"),
     // The control socket's protocol and client: all gatewayctl needs (no libmosquitto).
-    .target(name: "GatewayControl", dependencies: ["GatewayJSON"]),
+    .target(name: "GatewayControl", dependencies: ["GatewayJSON", "SystemSupport"]),
     // gatewayd's settings: defaults, the YAML file, GATEWAY_* variables and flags, checked.
     .target(name: "GatewayConfig", dependencies: [yams]),
     // The gateway's main server: publishing, discovery, control, health, the control socket.
@@ -62,13 +62,13 @@ let tests: [Target] = [
     .target(
         name: "TestHarness", dependencies: ["BrokerProcess", "MQTT", "SystemSupport", "XousIPC", propertyBased],
         path: "Tests/Support/TestHarness"),
-    // Any JSON document, read by Foundation's JSONDecoder, for tests that look inside one.
+    // Any JSON document, read by Foundation's JSONDecoder: how tests look inside one, and the fuzzer's peer.
     .target(name: "TestJSON", path: "Tests/Support/TestJSON"),
     .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport", "TestHarness"]),
     .testTarget(name: "XousIPCTests", dependencies: ["SystemSupport", "XousIPC", "TestHarness", propertyBased]),
     .testTarget(name: "MQTTTests", dependencies: ["MQTT", "SystemSupport", "TestHarness", logging]),
     .testTarget(name: "GatewayJSONTests", dependencies: ["GatewayJSON", "TestJSON", propertyBased]),
-    .testTarget(name: "GatewayControlTests", dependencies: ["GatewayControl", "GatewayJSON", "TestJSON"]),
+    .testTarget(name: "GatewayControlTests", dependencies: ["GatewayControl", "GatewayJSON", "SystemSupport", "TestJSON"]),
     .testTarget(name: "LinuxWifiTests", dependencies: ["LinuxWifi", "NetServer", "SystemSupport", "XousIPC", "TestHarness", logging]),
     .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "TestHarness", yams]),
     .testTarget(
@@ -89,7 +89,7 @@ let fuzz: [Target] = [
     .target(name: "FuzzSupport", dependencies: ["CFuzzDriver"], path: "Fuzz/Support"),
     .executableTarget(name: "fuzz-ipc", dependencies: ["FuzzSupport", "NetServer", "XousIPC"], path: "Fuzz/ipc"),
     .executableTarget(name: "fuzz-hosted", dependencies: ["FuzzSupport", "SystemSupport", "XousIPC"], path: "Fuzz/hosted"),
-    .executableTarget(name: "fuzz-control", dependencies: ["FuzzSupport", "GatewayControl", "GatewayJSON"], path: "Fuzz/control"),
+    .executableTarget(name: "fuzz-control", dependencies: ["FuzzSupport", "GatewayControl", "GatewayJSON", "TestJSON"], path: "Fuzz/control"),
     .executableTarget(name: "fuzz-config", dependencies: ["FuzzSupport", "GatewayConfig"], path: "Fuzz/config"),
 ]
 

@@ -4,10 +4,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import FoundationEssentials
 import FuzzSupport
 import GatewayControl
 import GatewayJSON
+import TestJSON
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -24,7 +24,7 @@ private func checkJSON(_ bytes: [UInt8]) {
     for limits in [JSONLimits(), JSONLimits(maxDepth: 32, maxBytes: 1024)] {
         do {
             let text = try JSONText(validating: bytes, limits: limits)
-            let peer = Result { try JSONDecoder().decode(AnyJSON.self, from: Data(bytes)) }
+            let peer = Result { try JSONValue.parse(bytes) }
             if case .failure(let error) = peer {
                 expect(bytes.contains(UInt8(ascii: "e")) || bytes.contains(UInt8(ascii: "E")), "JSONDecoder refused what the check accepted: \(error)")
             }
@@ -86,28 +86,6 @@ private func checkResponse(_ response: [UInt8], echo: [UInt8]?, _ channel: Contr
 /// Whether `text` has no ASCII control characters, which must never be echoed back raw.
 private func isPrintable(_ text: String) -> Bool {
     !text.utf8.contains { $0 < 0x20 || $0 == 0x7f }
-}
-
-/// Any JSON value, read and thrown away: what JSONDecoder accepts.
-private struct AnyJSON: Decodable {
-    init(from decoder: any Decoder) throws {
-        if var array = try? decoder.unkeyedContainer() {
-            while !array.isAtEnd { _ = try array.decode(AnyJSON.self) }
-        } else if let object = try? decoder.container(keyedBy: Key.self) {
-            for key in object.allKeys { _ = try object.decode(AnyJSON.self, forKey: key) }
-        } else {
-            let value = try decoder.singleValueContainer()
-            if value.decodeNil() || (try? value.decode(Bool.self)) != nil || (try? value.decode(String.self)) != nil { return }
-            _ = try value.decode(Double.self)
-        }
-    }
-
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
 }
 
 @main

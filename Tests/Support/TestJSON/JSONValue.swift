@@ -1,8 +1,9 @@
 import FoundationEssentials
 
 /// Any JSON document, for tests that look inside what gatewayd published without a type of
-/// their own (retained configs, Home Assistant's answers, a response's shape). Read by
-/// Foundation's `JSONDecoder`, written by its `JSONEncoder` with sorted keys.
+/// their own (retained configs, Home Assistant's answers, a response's shape), and for
+/// fuzz-control, whose peer it is. Read by Foundation's `JSONDecoder`, written by its
+/// `JSONEncoder` with sorted keys.
 ///
 /// Objects compare as dictionaries (member order is no part of JSON's meaning); a whole number
 /// that fits an `Int` is held exactly, any other as a Double.

@@ -366,7 +366,7 @@ public final class GatewayServer: @unchecked Sendable {
     }
 
     private func publishSubscriptionState() {
-        publish(topics.subscription, document: StateDocument(state.subscribed ? "subscribed" : "unsubscribed"), retain: true)
+        publish(topics.subscription, document: StateDocument(state.subscriptionState), retain: true)
     }
 
     private func publishHealth() {
@@ -475,7 +475,7 @@ public final class GatewayServer: @unchecked Sendable {
                 }
             case .answerSubscription(let id):
                 if let request = origins.removeValue(forKey: id) {
-                    answer(request, .ok(DocumentCoding.encode(SubscriptionDocument(subscription: state.subscribed ? "subscribed" : "unsubscribed"))))
+                    answer(request, .ok(DocumentCoding.encode(SubscriptionDocument(subscription: state.subscriptionState))))
                 }
             case let .answerError(id, message):
                 if let request = origins.removeValue(forKey: id) { answer(request, .error(message)) }

@@ -60,6 +60,10 @@ public struct GatewayStatus: Sendable, Hashable {
     /// Retained messages on the control topic, never executed.
     public var retainedControlIgnored = 0
 
+    /// `subscribed` or `unsubscribed`, as the status, the subscription topic and the control
+    /// answers spell it.
+    public var subscriptionState: String { subscribed ? "subscribed" : "unsubscribed" }
+
     /// A gateway that just started.
     public init() {}
 
@@ -101,7 +105,7 @@ public struct GatewayStatus: Sendable, Hashable {
                 server: mqttServer, connected: mqttConnected, since: mqttSince.iso8601,
                 forS: Int(max(0, now.millisecondsSinceEpoch - mqttSince.millisecondsSinceEpoch) / 1000),
                 connects: mqttConnects, reconnects: mqttReconnects, lastError: mqttLastError),
-            subscription: subscribed ? "subscribed" : "unsubscribed",
+            subscription: subscriptionState,
             wlan: wlanPayload(now: now),
             counters: .init(
                 updatesReceived: updatesReceived, updatesPublished: updatesPublished, updatesDropped: updatesDropped,

@@ -83,13 +83,18 @@ public struct ControlResponse: Codable, Sendable, Hashable {
     ) -> [UInt8] {
         let head = ControlResponse(command: command.rawValue, status: .ok, error: nil, version: channel.version)
         return JSONWriter.appending(
-            [(channel.echoKey, (echo ?? Array("null".utf8))[...]), ("data", ArraySlice(data))], to: DocumentCoding.encode(head))
+            [echoMember(echo, on: channel), ("data", ArraySlice(data))], to: DocumentCoding.encode(head))
     }
 
     /// An error response; `command` is null when none could be read.
     public static func error(command: String?, message: String, echo: [UInt8]?, on channel: ControlChannel) -> [UInt8] {
         let head = ControlResponse(command: command, status: .error, error: message, version: channel.version)
-        return JSONWriter.appending([(channel.echoKey, (echo ?? Array("null".utf8))[...])], to: DocumentCoding.encode(head))
+        return JSONWriter.appending([echoMember(echo, on: channel)], to: DocumentCoding.encode(head))
+    }
+
+    /// The request's `transaction` or `id` as it came, `null` when it had none.
+    private static func echoMember(_ echo: [UInt8]?, on channel: ControlChannel) -> (String, ArraySlice<UInt8>) {
+        (channel.echoKey, (echo ?? Array("null".utf8))[...])
     }
 }
 

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+public import SystemSupport
 
 /// Where the control socket lives when nobody says otherwise; gatewayd and gatewayctl resolve
 /// it the same way, so both find each other without options.
@@ -16,7 +17,7 @@ public enum ControlSocketPath {
     /// The path to use, and where it came from (for messages).
     public static func resolve(
         option: String?,
-        environment: [String: String] = ControlSocketPath.processEnvironment(),
+        environment: [String: String] = ProcessEnvironment.current(),
         uid: UInt32 = ControlSocketPath.currentUID()
     ) -> (path: String, source: String) {
         if let option { return (option, "--control-socket") }
@@ -37,18 +38,4 @@ public enum ControlSocketPath {
 
     /// This process's real user id.
     public static func currentUID() -> UInt32 { UInt32(getuid()) }
-
-    /// The process's environment as a dictionary.
-    public static func processEnvironment() -> [String: String] {
-        var result: [String: String] = [:]
-        var entry = environ
-        while let pointer = entry.pointee {
-            let text = String(cString: pointer)
-            if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            entry += 1
-        }
-        return result
-    }
 }

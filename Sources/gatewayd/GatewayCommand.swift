@@ -161,7 +161,7 @@ struct GatewayCommand: ParsableCommand {
     func run() throws {
         // First: a signal must end the process at any moment, even while the settings are read.
         let lifecycle = try Signals.install()
-        let environment = ControlSocketPath.processEnvironment()
+        let environment = ProcessEnvironment.current()
         let file = config ?? environment["GATEWAY_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
         let resolved: ResolvedGateway
         let warnings: [SettingsError]
@@ -263,7 +263,7 @@ struct GatewayCommand: ParsableCommand {
     static func reload(
         file: String?, flags: [String: (value: String, flag: String)], running: RunningSettings, logger: Logger
     ) {
-        let environment = ControlSocketPath.processEnvironment()
+        let environment = ProcessEnvironment.current()
         let fresh: ResolvedGateway
         do {
             let (settings, warnings) = try file.map { try IsolatedSettings.load(file: $0, environment: environment, flags: flags) }

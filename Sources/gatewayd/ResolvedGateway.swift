@@ -4,6 +4,7 @@ import GatewayControl
 import Logging
 import MQTT
 import NetServer
+import SystemSupport
 import WifiSourceSettings
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,7 @@ struct ResolvedGateway {
     let logLevel: Logger.Level
     let controlSocket: (path: String, source: String)
 
-    init(_ settings: GatewaySettings, environment: [String: String] = ControlSocketPath.processEnvironment()) throws(SettingsErrors) {
+    init(_ settings: GatewaySettings, environment: [String: String] = ProcessEnvironment.current()) throws(SettingsErrors) {
         self.settings = settings
         var errors: [SettingsError] = []
 

@@ -36,7 +36,7 @@ struct NetServerCommand: ParsableCommand {
 
     func run() throws {
         TerminationSignals.block()
-        let environment = HostedEnvironment.processEnvironment()
+        let environment = ProcessEnvironment.current()
         var flags: [String: (value: String, flag: String)] = [:]
         func add(_ path: String, _ value: String?, _ flag: String) {
             if let value { flags[path] = (value, flag) }

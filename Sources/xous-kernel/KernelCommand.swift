@@ -32,7 +32,7 @@ struct KernelCommand: ParsableCommand {
 
     func run() throws {
         TerminationSignals.block()
-        let listen = HostedEnvironment.processEnvironment()["XOUS_LISTEN_ADDR"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1:0"
+        let listen = ProcessEnvironment.current()["XOUS_LISTEN_ADDR"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1:0"
         let host: HostedKernel
         do {
             host = try HostedKernel(listeningOn: listen)
@@ -86,7 +86,7 @@ final class Supervisor: @unchecked Sendable {
     /// Admits a process and starts `command` as it.
     func launch(_ command: String) throws -> PID {
         let (pid, key) = try host.admit(name: command)
-        var environment = HostedEnvironment.processEnvironment()
+        var environment = ProcessEnvironment.current()
         environment["XOUS_SERVER"] = host.address
         environment["XOUS_PID"] = String(pid)
         environment["XOUS_PROCESS_NAME"] = "program"

@@ -24,7 +24,7 @@ TerminationSignals.block()
 
 let process: XousProcess
 do {
-    process = try XousProcess.joinHosted(try HostedEnvironment(environment: HostedEnvironment.processEnvironment()), name: "xous-names")
+    process = try XousProcess.joinHosted(try HostedEnvironment(environment: ProcessEnvironment.current()), name: "xous-names")
 } catch {
     complain("\(error)")
     exit(2)

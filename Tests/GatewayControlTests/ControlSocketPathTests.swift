@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import GatewayControl
+import SystemSupport
 import Testing
 
 @Suite("Where the control socket is")
@@ -29,7 +30,7 @@ struct ControlSocketPathTests {
     @Test("the process environment is read")
     func processEnvironment() {
         setenv("GATEWAYCTL_TEST_VARIABLE", "a=b", 1)
-        #expect(ControlSocketPath.processEnvironment()["GATEWAYCTL_TEST_VARIABLE"] == "a=b")
+        #expect(ProcessEnvironment.current()["GATEWAYCTL_TEST_VARIABLE"] == "a=b")
     }
 
     @Test("a path too long for a Unix socket is refused with its length")

@@ -247,7 +247,7 @@ struct ControlSocketTests {
         let gateway = try GatewayProcess(broker: broker, ["--sim-interval-ms", "200"], socketFromEnvironment: true)
         defer { gateway.kill(SIGTERM) }
         let ctl = Gatewayctl(socket: nil, directory: broker.directory)
-        let environment = ControlSocketPath.processEnvironment().merging(["GATEWAY_CONTROL_SOCKET": gateway.controlSocket]) { $1 }
+        let environment = ProcessEnvironment.current().merging(["GATEWAY_CONTROL_SOCKET": gateway.controlSocket]) { $1 }
         #expect(eventually(timeout: 10) { (try? ctl.run(["status", "--json"], environment: environment))?.status == 0 })
         #expect(UnixSocket.fileInfo(gateway.controlSocket)?.isSocket == true)
     }

@@ -8,6 +8,7 @@ import MQTT
 import TestHarness
 import Testing
 import XousIPC
+import SystemSupport
 
 /// gatewayd run as a child process, as a user runs it: the binary built next to this test bundle.
 final class GatewayProcess: @unchecked Sendable {
@@ -47,7 +48,7 @@ final class GatewayProcess: @unchecked Sendable {
                 + (deviceID.map { ["--device-id", $0] } ?? []) + (logLevel.map { ["--log-level", $0] } ?? []) + (socketFromEnvironment ? [] : ["--control-socket", self.controlSocket]) + arguments,
             output: logPath,
             environment: socketFromEnvironment || !environment.isEmpty
-                ? ControlSocketPath.processEnvironment()
+                ? ProcessEnvironment.current()
                     .merging(environment) { $1 }
                     .merging(socketFromEnvironment ? ["GATEWAY_CONTROL_SOCKET": self.controlSocket] : [:]) { $1 }
                 : nil))

@@ -5,6 +5,7 @@ import GatewayControl
 import TestJSON
 import TestHarness
 import Testing
+import SystemSupport
 
 /// gatewayd's settings as a user gives them: the YAML file, GATEWAY_* variables and flags.
 @Suite("gatewayd configuration", .serialized)
@@ -18,7 +19,7 @@ struct GatewaydConfigurationTests {
         let out = directory + "/check-\(arguments.count)-\(environment.count).out", err = out + ".err"
         let pid = try MosquittoBroker.spawn(
             [GatewayProcess.executable] + arguments, output: out, errorOutput: err,
-            environment: ControlSocketPath.processEnvironment().merging(environment) { $1 })
+            environment: ProcessEnvironment.current().merging(environment) { $1 })
         let status = waitForChild(pid, timeout: 10)
         if status == nil { kill(pid, SIGKILL) }
         return (status, readTextFile(out), readTextFile(err))

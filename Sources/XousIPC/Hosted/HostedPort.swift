@@ -409,19 +409,3 @@ final class HostedPort: KernelPort, @unchecked Sendable {
         _ = try Self.expect(.ok, answer)
     }
 }
-
-extension HostedEnvironment {
-    /// This OS process's environment variables.
-    public static func processEnvironment() -> [String: String] {
-        var environment: [String: String] = [:]
-        var entry = environ
-        while let pointer = entry.pointee {
-            let text = String(cString: pointer)
-            if let equals = text.firstIndex(of: "=") {
-                environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            entry += 1
-        }
-        return environment
-    }
-}

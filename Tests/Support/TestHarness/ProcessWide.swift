@@ -30,7 +30,7 @@ public enum ProcessWide {
         let filter = name.map { "\\^$.|?*+()[]{}".contains($0) ? "\\\($0)" : String($0) }.joined()
         let directory = TemporaryDirectory(prefix: "isolated-test")
         let output = directory.path + "/output"
-        let environment = HostedEnvironment.processEnvironment().merging([variable: id]) { $1 }
+        let environment = ProcessEnvironment.current().merging([variable: id]) { $1 }
         let pid = try MosquittoBroker.spawn(
             ["/proc/self/exe", "--testing-library", "swift-testing", "--filter", filter], output: output, environment: environment)
         let status = waitForChild(pid, timeout: 600)

@@ -95,6 +95,44 @@ struct HostedModeTests {
         #expect(try answered.value(withinMilliseconds: 5_000) == 4)
     }
 
+    // The kernel hands a message to a waiting receiver from the sender's own connection thread
+    // (no kernel thread waits per receive): a write that waited on the receiver's socket would let
+    // a peer that stops reading stall every process that sends to it.
+    @Test("a process that stops reading its answers holds up nobody else: a 12 MB Move to it is answered at once")
+    func stalledReaderHoldsUpNobody() throws {
+        let hold = ProcessWide.hold()
+        defer { hold.release() }
+        let rig = try HostedRig()
+        let sender = try rig.join("sender")
+        let (pid, key) = try rig.host.admit(name: "stalled")
+        let fd = try TCPSocket.connect(to: rig.host.address)
+        defer { close(fd) }
+        #expect(key.withUnsafeBytes { TCPSocket.write(fd, $0) })
+        #expect(TCPSocket.read(fd, count: 1) == [pid])
+        func call(_ frame: HostedFrame) throws -> HostedFrame {
+            #expect(frame.bytes.withUnsafeBytes { TCPSocket.write(fd, $0) })
+            let answer = try #require(TCPSocket.read(fd, count: HostedFrame.size))
+            return try answer.withUnsafeBytes { raw throws -> HostedFrame in try HostedFrame(bytes: raw) }
+        }
+        let tid = try call(HostedFrame(tid: HostedPort.firstTemporaryTID, syscall: .createThread))[argument: 1]
+        let created = try call(HostedFrame(tid: tid, syscall: .createServer))
+        let sid = try #require(SID(frameWords: created.words[1...4]))
+        // From here on the peer reads nothing, with room for a few kilobytes at most.
+        var small: Int32 = 4096
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        #expect(HostedFrame(tid: tid, syscall: .receiveMessage, sid.frameWords).bytes.withUnsafeBytes { TCPSocket.write(fd, $0) })
+        usleep(50_000)
+
+        let cid = try sender.connect(sid)
+        let moved = try Background("mover") { () throws -> Bool in
+            try sender.tryMove(cid, id: 1, Buffer(byteCount: 12 << 20))
+            // And the sender's connection goes on serving it.
+            _ = try sender.createServer()
+            return true
+        }
+        #expect(try moved.value(withinMilliseconds: 3_000))
+    }
+
     @Test("a process whose connection closes is torn down: its parked senders hear ServerNotFound")
     func closingEndsTheProcess() throws {
         let hold = ProcessWide.hold()

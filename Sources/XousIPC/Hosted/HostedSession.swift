@@ -7,18 +7,22 @@ import SystemSupport
 
 /// One hosted process's connection, kernel side: reads its requests, runs them against the
 /// model as that process, and writes each answer (frame and bytes) in one write.
+///
+/// One thread serves a connection. A call that waits (a receive on an empty queue, a blocking
+/// message's reply) leaves a continuation in the kernel instead of a thread: the thread that
+/// sends the message or the reply writes the answer, as Xous's kernel hands a message straight
+/// to a waiting thread.
 final class HostedSession: @unchecked Sendable {
     private unowned let host: HostedKernel
     let process: XousProcess
     private let port: EmbeddedPort
     private let fd: Int32
-    private let writeLock = ConditionLock()
+    private let outbox: HostedOutbox
     private let lock = ConditionLock()
     // Guarded by `lock`.
     private var threadIDs: Set<UInt> = []
     /// Thread ids with a call in progress: a second request from one is a protocol fault.
     private var busy: Set<UInt> = []
-    private var workers: [UInt: Worker] = [:]
     /// Blocking messages delivered to this process and not yet answered, by sender word: the
     /// model's sender (with its generation) and, for lends, the kernel's copy of the bytes.
     private var delivered: [UInt: Delivery] = [:]
@@ -31,26 +35,7 @@ final class HostedSession: @unchecked Sendable {
         // A hosted kernel's processes are always the model's own.
         port = process.port as! EmbeddedPort
         self.fd = fd
-    }
-
-    /// A thread that runs the calls of one thread id that may block.
-    private final class Worker: @unchecked Sendable {
-        let lock = ConditionLock()
-        var job: (@Sendable () -> Void)?
-        var done = false
-        var thread: OSThread?
-
-        func run() {
-            while true {
-                let next = lock.withLock { () -> (@Sendable () -> Void)? in
-                    while job == nil && !done { lock.wait() }
-                    defer { job = nil }
-                    return job
-                }
-                guard let next else { return }
-                next()
-            }
-        }
+        outbox = HostedOutbox(fd: fd)
     }
 
     // MARK: Life
@@ -60,6 +45,8 @@ final class HostedSession: @unchecked Sendable {
         let frameBytes = UnsafeMutableRawBufferPointer.allocate(byteCount: HostedFrame.size, alignment: 8)
         defer { frameBytes.deallocate() }
         while true {
+            // A peer that does not read its answers is not read either.
+            outbox.waitUntilDrained()
             guard TCPSocket.read(fd, into: frameBytes.baseAddress!, count: HostedFrame.size) else {
                 return lock.withLock { closeReason } ?? "end of stream"
             }
@@ -87,21 +74,12 @@ final class HostedSession: @unchecked Sendable {
         shutdown(fd, Int32(SHUT_RDWR))
     }
 
-    /// Waits for this connection's worker threads. The socket is closed when the session goes
-    /// (deinit), after them and after any late `close(because:)`, so neither an answer nor a
-    /// shutdown can land on a descriptor number reused by a new connection.
+    /// Waits for this connection's writer thread, if it has one; answers from then on go
+    /// nowhere. The socket is closed when the session goes (deinit), after it and after any late
+    /// `close(because:)`, so neither an answer nor a shutdown can land on a descriptor number
+    /// reused by a new connection.
     func join() {
-        let all = lock.withLock { () -> [Worker] in
-            defer { workers = [:] }
-            return Array(workers.values)
-        }
-        for worker in all {
-            worker.lock.withLock {
-                worker.done = true
-                worker.lock.signal()
-            }
-            worker.thread.take()?.join()
-        }
+        outbox.close()
     }
 
     deinit { Glibc.close(fd) }
@@ -114,7 +92,7 @@ final class HostedSession: @unchecked Sendable {
         lock.withLock { _ = busy.remove(frame.tid) }
         var packet = frame.bytes
         if let bytes { packet.append(contentsOf: bytes) }
-        writeLock.withLock { _ = packet.withUnsafeBytes { TCPSocket.write(fd, $0) } }
+        outbox.send(packet)
     }
 
     private func answer(_ tid: UInt, _ tag: ResultTag, _ values: [UInt] = []) {
@@ -171,9 +149,9 @@ final class HostedSession: @unchecked Sendable {
             send(tid, a, payload: payload, retry: syscall == .sendMessage)
         case .receiveMessage?:
             guard let sid = SID(frameWords: a[1...4]) else { return invalid(tid) }
-            onWorker(tid) { [self] in receive(tid, sid) }
+            receive(tid, sid)
         case .replyAndReceiveNext?:
-            onWorker(tid) { [self] in replyAndReceiveNext(tid, a, payload: payload) }
+            replyAndReceiveNext(tid, a, payload: payload)
         default:
             immediate(tid, syscall, a, payload: payload)
         }
@@ -268,29 +246,6 @@ final class HostedSession: @unchecked Sendable {
 
     // MARK: Messages
 
-    private func onWorker(_ tid: UInt, _ job: @escaping @Sendable () -> Void) {
-        let worker = lock.withLock { () -> Worker? in
-            if let existing = workers[tid] { return existing }
-            guard !closed else { return nil }
-            let worker = Worker()
-            do {
-                worker.thread = try OSThread(xous: "xous-kernel-tid") { worker.run() }
-            } catch {
-                return nil
-            }
-            workers[tid] = worker
-            return worker
-        }
-        guard let worker else {
-            answer(tid, error: .threadNotAvailable)
-            return
-        }
-        worker.lock.withLock {
-            worker.job = job
-            worker.lock.signal()
-        }
-    }
-
     private func send(_ tid: UInt, _ a: [UInt], payload: [UInt8], retry: Bool) {
         guard a[1] <= UInt(UInt32.max), (1...5).contains(a[2]), let kind = MessageKind(rawValue: Int(a[2]) - 1) else {
             return answer(tid, error: a[1] > UInt(UInt32.max) ? .invalidSyscall : .unhandledSyscall)
@@ -303,40 +258,64 @@ final class HostedSession: @unchecked Sendable {
         let scalar = kind.hasMemory ? ScalarMessage(id: a[3]) : ScalarMessage(id: a[3], a[4], a[5], a[6], a[7])
         let offset = kind.hasMemory ? Int(truncatingIfNeeded: a[6]) : 0
         let valid = kind.hasMemory ? Int(truncatingIfNeeded: a[7]) : 0
-        let work: @Sendable () -> Void = { [self] in
-            let queued = QueuedFlag()
-            do throws(XousError) {
-                let result = try port.kernel.send(
-                    from: port.record, to: cid, kind: kind, scalar: scalar, storage: storage,
-                    offset: offset, valid: valid, waitForSlot: false, queued: queued)
-                switch result {
-                case .ok: answer(tid, .ok)
-                case .scalar1(let value): answer(tid, .scalar1, [value])
-                case let .scalar2(first, second): answer(tid, .scalar2, [first, second])
-                case let .scalar5(p, q, r, s, t): answer(tid, .scalar5, [p, q, r, s, t])
-                case let .memoryReturned(offset, valid):
-                    // The lender gets its whole original length back, whatever the server sent.
-                    answer(HostedFrame(tid: tid, result: .memoryReturned, [UInt(bitPattern: offset), UInt(bitPattern: valid)]), bytes: storage?.bytes)
-                }
-            } catch .serverQueueFull where retry {
-                answer(tid, .retryCall)
-            } catch .processTerminated {
-                // This process is being torn down; nobody is left to answer.
-            } catch {
-                // A lend that reached the queue and was abandoned there gets its buffer back
-                // after the error, as the real kernel does on DestroyServer; an immediate
-                // refusal carries nothing.
-                let withBytes = queued.value && kind.isBlocking && kind.hasMemory
-                answer(HostedFrame(tid: tid, result: .error, [error.code]), bytes: withBytes ? storage?.bytes : nil)
+        // A blocking message is answered by whoever replies to it (or the kernel, when its
+        // server goes), through the continuation: no kernel thread waits for the reply.
+        var continuation: (@Sendable (Result<XousResult, XousError>) -> Void)?
+        if kind.isBlocking {
+            continuation = { [weak self] result in
+                self?.answerSend(tid, result, storage: storage, queued: true, retry: retry)
             }
         }
-        if kind.isBlocking { onWorker(tid, work) } else { work() }
+        let queued = QueuedFlag()
+        do throws(XousError) {
+            let result = try port.kernel.send(
+                from: port.record, to: cid, kind: kind, scalar: scalar, storage: storage,
+                offset: offset, valid: valid, waitForSlot: false, queued: queued, whenAnswered: continuation)
+            if !kind.isBlocking { answerSend(tid, .success(result), storage: storage, queued: true, retry: retry) }
+        } catch {
+            answerSend(tid, .failure(error), storage: storage, queued: queued.value, retry: retry)
+        }
     }
 
+    /// Writes the answer to a send: its result, or its error (a lend that reached the queue and
+    /// was abandoned there gets its buffer back after the error, as the real kernel does on
+    /// DestroyServer; an immediate refusal carries nothing).
+    private func answerSend(
+        _ tid: UInt, _ result: Result<XousResult, XousError>, storage: PageStorage?, queued: Bool, retry: Bool
+    ) {
+        switch result {
+        case .success(.ok): answer(tid, .ok)
+        case .success(.scalar1(let value)): answer(tid, .scalar1, [value])
+        case let .success(.scalar2(first, second)): answer(tid, .scalar2, [first, second])
+        case let .success(.scalar5(p, q, r, s, t)): answer(tid, .scalar5, [p, q, r, s, t])
+        case let .success(.memoryReturned(offset, valid)):
+            // The lender gets its whole original length back, whatever the server sent.
+            answer(HostedFrame(tid: tid, result: .memoryReturned, [UInt(bitPattern: offset), UInt(bitPattern: valid)]), bytes: storage?.bytes)
+        case .failure(.serverQueueFull) where retry:
+            answer(tid, .retryCall)
+        case .failure(.processTerminated):
+            // This process is being torn down; nobody is left to answer.
+            break
+        case .failure(let error):
+            let withBytes = queued && storage != nil
+            answer(HostedFrame(tid: tid, result: .error, [error.code]), bytes: withBytes ? storage?.bytes : nil)
+        }
+    }
+
+    /// A blocking receive, answered now if a message is queued and otherwise by the thread
+    /// that sends the next one (`WaitingReceive`): no kernel thread waits for it.
     private func receive(_ tid: UInt, _ sid: SID) {
+        let waiting = WaitingReceive { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .success(let received): deliver(tid, Delivery(received))
+            case .failure(.processTerminated): break
+            case .failure(let error): answer(tid, error: error)
+            }
+        }
         do throws(XousError) {
-            guard let delivery = try port.receive(sid, blocking: true) else { return }
-            deliver(tid, delivery)
+            guard let received = try port.kernel.receive(by: port.record, from: sid, orLeave: waiting) else { return }
+            deliver(tid, Delivery(received))
         } catch .processTerminated {
         } catch {
             answer(tid, error: error)
@@ -396,8 +375,7 @@ final class HostedSession: @unchecked Sendable {
             default: try reply(word, .scalar5(a[2], a[3], a[4], a[5], a[6]))
             }
             guard let sid = host.serverSID(atIndex: Int((word >> 16) & 0xff)) else { throw .serverNotFound }
-            guard let delivery = try port.receive(sid, blocking: true) else { return }
-            deliver(tid, delivery)
+            receive(tid, sid)
         } catch .processTerminated {
         } catch {
             answer(tid, error: error)

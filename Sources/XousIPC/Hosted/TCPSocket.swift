@@ -156,6 +156,25 @@ enum TCPSocket {
         return true
     }
 
+    /// Writes what the socket takes now without waiting: the count written (0 when its send
+    /// buffer is full), nil when the peer is gone.
+    static func writeWithoutWaiting(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int? {
+        var done = 0
+        while done < bytes.count {
+            let sent = send(fd, bytes.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            if sent > 0 {
+                done += sent
+            } else if sent < 0 && errno == EINTR {
+                continue
+            } else if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                return done
+            } else {
+                return nil
+            }
+        }
+        return done
+    }
+
     /// Bytes waiting in the socket's receive queue.
     static func available(_ fd: Int32) -> Int {
         var count: Int32 = 0

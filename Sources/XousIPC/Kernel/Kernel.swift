@@ -105,13 +105,16 @@ public final class Kernel: @unchecked Sendable {
     ///   free. Messages it sent that are still queued elsewhere stay there, as in Xous, and
     ///   answering one of them fails with `ProcessNotFound`.
     func terminate(_ process: ProcessRecord) {
-        var wake: [ParkingCondition] = []
+        var wake: [SenderWake] = []
+        var receives: [WaitingReceive] = []
         lock.withLock {
             guard !process.terminated else { return }
             process.terminated = true
             processes[process.pid] = nil
             for server in servers.compactMap({ $0 }) where server.owner == process.pid {
-                tearDown(server, abandonWith: .serverNotFound, leavingTombstones: true)
+                let abandoned = tearDown(server, abandonWith: .serverNotFound, leavingTombstones: true)
+                receives += abandoned.receives
+                wake += abandoned.senders
             }
             for server in servers.compactMap({ $0 }) {
                 for slot in server.slots {
@@ -129,7 +132,8 @@ public final class Kernel: @unchecked Sendable {
             for slot in process.connections.indices { process.connections[slot] = nil }
             lock.broadcast()  // its threads parked in connect look again too
         }
-        for condition in wake { condition.signal() }
+        for sender in wake { sender.fire() }
+        for receive in receives { receive.deliver(.failure(.processTerminated)) }
     }
 
     // MARK: Servers
@@ -160,23 +164,29 @@ public final class Kernel: @unchecked Sendable {
     }
 
     func destroyServer(owner process: ProcessRecord, sid: SID) throws(XousError) {
-        try lock.withLock { () throws(XousError) in
+        let abandoned = try lock.withLock { () throws(XousError) -> Abandoned in
             guard !process.terminated else { throw .processTerminated }
             guard let server = serversBySID[sid], server.owner == process.pid else { throw .serverNotFound }
             guard server.awaitingReplies == 0 else { throw .serverQueueFull }
-            tearDown(server, abandonWith: .serverNotFound, leavingTombstones: false)
+            return tearDown(server, abandonWith: .serverNotFound, leavingTombstones: false)
         }
+        for sender in abandoned.senders { sender.fire() }
+        for receive in abandoned.receives { receive.deliver(.failure(.serverNotFound)) }
     }
 
     /// Removes a server: queued scalars and moves are dropped, parked senders of blocking
     /// messages are woken with `error`, and every connection to it is cleared (`destroy_server`)
     /// or left as a tombstone (a terminated owner). Lock held.
-    private func tearDown(_ server: ServerRecord, abandonWith error: XousError, leavingTombstones: Bool) {
+    /// - Returns: the senders and receivers to tell once the lock is released.
+    private func tearDown(
+        _ server: ServerRecord, abandonWith error: XousError, leavingTombstones: Bool
+    ) -> Abandoned {
         server.destroyed = true
+        var senders: [SenderWake] = []
         for slot in 0..<server.slots.count {
             switch server.slots[slot] {
             case .queued(let message), .awaitingReply(let message):
-                if message.kind.isBlocking { message.answer(.failure(error)) }
+                if message.kind.isBlocking { senders.append(message.answerLater(.failure(error))) }
             case .empty:
                 break
             }
@@ -196,6 +206,14 @@ public final class Kernel: @unchecked Sendable {
         server.slotFreed.broadcast()
         server.arrivalsChanged.bump()
         server.messageArrived.broadcast()
+        defer { server.waitingReceives = [] }
+        return Abandoned(senders: senders, receives: server.waitingReceives)
+    }
+
+    /// What a torn-down server leaves to tell once the lock is released.
+    private struct Abandoned {
+        var senders: [SenderWake]
+        var receives: [WaitingReceive]
     }
 
     // MARK: Connections
@@ -251,16 +269,20 @@ public final class Kernel: @unchecked Sendable {
     func send(
         from process: ProcessRecord, to cid: CID, kind: MessageKind, scalar: ScalarMessage,
         storage: PageStorage? = nil, offset: Int = 0, valid: Int = 0, waitForSlot: Bool,
-        queued: QueuedFlag? = nil
+        queued: QueuedFlag? = nil, whenAnswered: (@Sendable (Result<XousResult, XousError>) -> Void)? = nil
     ) throws(XousError) -> XousResult {
         lock.lock()
         // Receivers are woken after the lock is released: woken while it is held, a receiver
         // on another CPU would block on it at once and need a second wake-up (seen as about
         // two context switches per hop when every update finds the path parked).
         var wakeAfterUnlock: ParkingCondition?
+        var freedAfterUnlock: ParkingCondition?
+        var handOver: (WaitingReceive, ReceivedMessage)?
         defer {
             lock.unlock()
             wakeAfterUnlock?.signal()
+            freedAfterUnlock?.signal()
+            if let (receive, received) = handOver { receive.deliver(.success(received)) }
         }
         guard !process.terminated else { throw .processTerminated }
         // A free slot, a CID out of range and a tombstone all answer ServerNotFound.
@@ -278,14 +300,29 @@ public final class Kernel: @unchecked Sendable {
         generation &+= 1
         let message = PendingMessage(
             kind: kind, id: scalar.id, sender: process, scalar: scalar,
-            storage: storage, offset: offset, valid: valid, generation: generation)
+            storage: storage, offset: offset, valid: valid, generation: generation, whenAnswered: whenAnswered)
         server.slots[slot!] = .queued(message)
         queued?.value = true
         server.arrivals.append(slot!)
         server.arrivalsChanged.bump()
+        if !server.waitingReceives.isEmpty {
+            // The queue was empty: this message is the one taken.
+            let receive = server.waitingReceives.removeFirst()
+            let (received, freed) = takeOldest(from: server)
+            handOver = (receive, received)
+            freedAfterUnlock = freed
+        }
+        // A message nobody waits on here: not blocking, or a hosted sender's, answered through
+        // its continuation.
         guard let replied = message.replied, let answered = message.answered else {
-            wakeAfterUnlock = server.messageArrived
+            if handOver == nil { wakeAfterUnlock = server.messageArrived }
             return .ok
+        }
+        if let (receive, received) = handOver.take() {
+            // The receiver must have its message before this thread waits for the answer.
+            lock.unlock()
+            receive.deliver(.success(received))
+            lock.lock()
         }
         if message.reply == nil {
             if server.replySpin.shouldSpin {
@@ -336,19 +373,50 @@ public final class Kernel: @unchecked Sendable {
             if server.destroyed { throw .serverNotFound }
         }
         if let parkedAt { server.receiveSpin.parked(for: MonotonicInstant.now.nanoseconds(since: parkedAt)) }
+        let (received, freed) = takeOldest(from: server)
+        wakeAfterUnlock = freed
+        return received
+    }
+
+    /// As a blocking `receive`, for a hosted thread: with the queue empty it returns nil at once
+    /// and leaves `waiting` on the server, to be handed the next message by the thread that
+    /// sends it (or `ServerNotFound` when the server goes first).
+    func receive(by process: ProcessRecord, from sid: SID, orLeave waiting: WaitingReceive) throws(XousError) -> ReceivedMessage? {
+        lock.lock()
+        var wakeAfterUnlock: ParkingCondition?
+        defer {
+            lock.unlock()
+            wakeAfterUnlock?.signal()
+        }
+        guard !process.terminated else { throw .processTerminated }
+        guard let server = serversBySID[sid], server.owner == process.pid else { throw .serverNotFound }
+        guard !server.arrivals.isEmpty else {
+            server.waitingReceives.append(waiting)
+            return nil
+        }
+        let (received, freed) = takeOldest(from: server)
+        wakeAfterUnlock = freed
+        return received
+    }
+
+    /// Takes the oldest queued message off `server` for its receiver. Lock held, queue not empty.
+    /// - Returns: the message, and the condition to signal once the lock is released when a
+    ///   sender waiting for a slot is to be woken.
+    private func takeOldest(from server: ServerRecord) -> (ReceivedMessage, ParkingCondition?) {
         let slot = server.arrivals.removeFirst()
         guard case .queued(let message) = server.slots[slot] else {
             preconditionFailure("kernel queue out of step: arrival for an empty slot")
         }
+        var freed: ParkingCondition?
         if message.kind.isBlocking {
             server.slots[slot] = .awaitingReply(message)
             server.awaitingReplies += 1
         } else {
-            wakeAfterUnlock = server.release(slot: slot, eager: false)
+            freed = server.release(slot: slot, eager: false)
         }
         let sender = MessageSender(
             pid: message.sender.pid, serverIndex: server.index, slot: slot, generation: message.generation)
-        return ReceivedMessage(sender: sender, message: message)
+        return (ReceivedMessage(sender: sender, message: message), freed)
     }
 
     /// Answers a blocking message. Answering twice, answering a non-blocking message or
@@ -359,7 +427,7 @@ public final class Kernel: @unchecked Sendable {
         // The sender, and a sender waiting for the freed slot, are woken after the lock is
         // released (see `send`).
         let (freed, replied, senderGone) = try lock.withLock {
-            () throws(XousError) -> (ParkingCondition?, ParkingCondition?, Bool) in
+            () throws(XousError) -> (ParkingCondition?, SenderWake?, Bool) in
             guard !process.terminated else { throw .processTerminated }
             // The sender word may be one a hosted peer made up: its server byte can name an
             // index past the table.
@@ -383,7 +451,7 @@ public final class Kernel: @unchecked Sendable {
             if message.senderGone { return (freed, nil, true) }
             return (freed, message.answerLater(.success(result)), false)
         }
-        replied?.signal()
+        replied?.fire()
         freed?.signal()
         if senderGone { throw .processNotFound }
     }

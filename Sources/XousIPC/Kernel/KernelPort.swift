@@ -37,6 +37,16 @@ struct Delivery: @unchecked Sendable {
     let valid: Int
 }
 
+extension Delivery {
+    /// A message the kernel took off a queue.
+    init(_ received: ReceivedMessage) {
+        let message = received.message
+        self.init(
+            sender: received.sender, kind: message.kind, scalar: message.scalar,
+            storage: message.storage, offset: message.offset, valid: message.valid)
+    }
+}
+
 /// The embedded transport: calls go straight into a `Kernel` in this OS process.
 final class EmbeddedPort: KernelPort, @unchecked Sendable {
     let kernel: Kernel
@@ -86,10 +96,7 @@ final class EmbeddedPort: KernelPort, @unchecked Sendable {
 
     func receive(_ sid: SID, blocking: Bool) throws(XousError) -> Delivery? {
         guard let received = try kernel.receive(by: record, from: sid, blocking: blocking) else { return nil }
-        let message = received.message
-        return Delivery(
-            sender: received.sender, kind: message.kind, scalar: message.scalar,
-            storage: message.storage, offset: message.offset, valid: message.valid)
+        return Delivery(received)
     }
 
     func reply(to sender: MessageSender, with result: XousResult, storage: PageStorage?) throws(XousError) {

@@ -19,9 +19,13 @@ final class PendingMessage: @unchecked Sendable {
     /// Bumped when `reply` is set, so the sender can look for it without the lock; like
     /// `replied`, only blocking messages have one.
     let answered: ChangeCounter?
+    /// A hosted sender's continuation, called with the answer where an embedded sender's
+    /// thread is woken: no kernel thread waits for a hosted thread's reply.
+    let whenAnswered: (@Sendable (Result<XousResult, XousError>) -> Void)?
 
     init(kind: MessageKind, id: MessageID, sender: ProcessRecord, scalar: ScalarMessage,
-         storage: PageStorage?, offset: Int, valid: Int, generation: UInt64) {
+         storage: PageStorage?, offset: Int, valid: Int, generation: UInt64,
+         whenAnswered: (@Sendable (Result<XousResult, XousError>) -> Void)? = nil) {
         self.kind = kind
         self.id = id
         self.sender = sender
@@ -30,31 +34,41 @@ final class PendingMessage: @unchecked Sendable {
         self.offset = offset
         self.valid = valid
         self.generation = generation
-        replied = kind.isBlocking ? ParkingCondition() : nil
-        answered = kind.isBlocking ? ChangeCounter() : nil
+        let blocking = kind.isBlocking
+        replied = blocking && whenAnswered == nil ? ParkingCondition() : nil
+        answered = blocking && whenAnswered == nil ? ChangeCounter() : nil
+        self.whenAnswered = blocking ? whenAnswered : nil
     }
 
-    /// Records the answer and wakes the parked sender.
-    func answer(_ result: Result<XousResult, XousError>) {
-        answerLater(result)?.signal()
-    }
-
-    /// Records the answer; returns the condition to signal once the kernel lock is released (a
-    /// sender woken while the lock is still held would only block again on it: two wake-ups
-    /// instead of one).
-    func answerLater(_ result: Result<XousResult, XousError>) -> ParkingCondition? {
+    /// Records the answer; returns what tells the sender, to be done once the kernel lock is
+    /// released (a sender woken while the lock is still held would only block again on it:
+    /// two wake-ups instead of one).
+    func answerLater(_ result: Result<XousResult, XousError>) -> SenderWake {
         reply = result
         answered?.bump()
-        return replied
+        return SenderWake(condition: replied, continuation: whenAnswered, result: result)
     }
 
     /// Its sender's process ended: a parked sender thread wakes with `ProcessTerminated`, and
-    /// the message stays where it is for its server. Returns the condition to signal once the
+    /// the message stays where it is for its server. Returns what tells the sender once the
     /// kernel lock is released (nil for a message nobody waits on).
-    func abandonBySender() -> ParkingCondition? {
+    func abandonBySender() -> SenderWake? {
         senderGone = true
         guard kind.isBlocking, reply == nil else { return nil }
         return answerLater(.failure(.processTerminated))
+    }
+}
+
+/// Telling a blocking message's sender that it was answered: waking its parked thread, or
+/// calling a hosted sender's continuation. Done without the kernel lock.
+struct SenderWake {
+    let condition: ParkingCondition?
+    let continuation: (@Sendable (Result<XousResult, XousError>) -> Void)?
+    let result: Result<XousResult, XousError>
+
+    func fire() {
+        condition?.signal()
+        continuation?(result)
     }
 }
 
@@ -87,6 +101,9 @@ final class ServerRecord {
     /// `SpinHint`). Guarded by the kernel lock.
     var receiveSpin = SpinHint()
     var replySpin = SpinHint()
+    /// Hosted threads' receives that found the queue empty, oldest first: each arrival goes to
+    /// the first of them instead of the queue's end (so while one waits, the queue is empty).
+    var waitingReceives: [WaitingReceive] = []
 
     init(sid: SID, index: Int, owner: PID) {
         self.sid = sid
@@ -169,4 +186,20 @@ final class ProcessRecord {
     }
 
     var usedConnections: Int { connections.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
+}
+
+/// A hosted thread's `ReceiveMessage` that found its server's queue empty.
+///
+/// Xous's kernel hands a message straight to a thread waiting in `receive_message`. A hosted
+/// kernel here does the same: the thread that queues the next message (another session's
+/// reader, mostly) takes it off the queue for this receive and writes the answer, where a kernel
+/// thread parked for it would cost a wake-up per message.
+final class WaitingReceive: @unchecked Sendable {
+    /// Called once, without the kernel lock: with the message, or with `ServerNotFound` when
+    /// the server goes first.
+    let deliver: @Sendable (Result<ReceivedMessage, XousError>) -> Void
+
+    init(_ deliver: @escaping @Sendable (Result<ReceivedMessage, XousError>) -> Void) {
+        self.deliver = deliver
+    }
 }

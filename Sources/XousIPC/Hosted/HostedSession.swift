@@ -314,7 +314,7 @@ final class HostedSession: @unchecked Sendable {
             }
         }
         do throws(XousError) {
-            guard let received = try port.kernel.receive(by: port.record, from: sid, orLeave: waiting) else { return }
+            guard let received = try port.kernel.receive(by: port.record, from: sid, blocking: true, leaving: waiting) else { return }
             deliver(tid, Delivery(received))
         } catch .processTerminated {
         } catch {

@@ -344,7 +344,13 @@ public final class Kernel: @unchecked Sendable {
     }
 
     /// Takes the oldest message from a server the caller owns; parks while the queue is empty.
-    func receive(by process: ProcessRecord, from sid: SID, blocking: Bool) throws(XousError) -> ReceivedMessage? {
+    ///
+    /// With `waiting` (a hosted thread's receive) it does not park: it returns nil at once and
+    /// leaves `waiting` on the server, to be handed the next message by the thread that sends it
+    /// (or `ServerNotFound` when the server goes first).
+    func receive(
+        by process: ProcessRecord, from sid: SID, blocking: Bool, leaving waiting: WaitingReceive? = nil
+    ) throws(XousError) -> ReceivedMessage? {
         lock.lock()
         // A sender parked on the full queue is woken after the lock is released (see `send`).
         var wakeAfterUnlock: ParkingCondition?
@@ -359,6 +365,10 @@ public final class Kernel: @unchecked Sendable {
         var parkedAt: MonotonicInstant?
         while server.arrivals.isEmpty {
             guard blocking else { return nil }
+            if let waiting {
+                server.waitingReceives.append(waiting)
+                return nil
+            }
             if !looked && server.receiveSpin.shouldSpin {
                 looked = true
                 let seen = server.arrivalsChanged.current
@@ -373,27 +383,6 @@ public final class Kernel: @unchecked Sendable {
             if server.destroyed { throw .serverNotFound }
         }
         if let parkedAt { server.receiveSpin.parked(for: MonotonicInstant.now.nanoseconds(since: parkedAt)) }
-        let (received, freed) = takeOldest(from: server)
-        wakeAfterUnlock = freed
-        return received
-    }
-
-    /// As a blocking `receive`, for a hosted thread: with the queue empty it returns nil at once
-    /// and leaves `waiting` on the server, to be handed the next message by the thread that
-    /// sends it (or `ServerNotFound` when the server goes first).
-    func receive(by process: ProcessRecord, from sid: SID, orLeave waiting: WaitingReceive) throws(XousError) -> ReceivedMessage? {
-        lock.lock()
-        var wakeAfterUnlock: ParkingCondition?
-        defer {
-            lock.unlock()
-            wakeAfterUnlock?.signal()
-        }
-        guard !process.terminated else { throw .processTerminated }
-        guard let server = serversBySID[sid], server.owner == process.pid else { throw .serverNotFound }
-        guard !server.arrivals.isEmpty else {
-            server.waitingReceives.append(waiting)
-            return nil
-        }
         let (received, freed) = takeOldest(from: server)
         wakeAfterUnlock = freed
         return received

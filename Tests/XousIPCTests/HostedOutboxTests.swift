@@ -44,6 +44,30 @@ struct HostedOutboxTests {
         #expect(try reader.value(withinMilliseconds: 5_000))
     }
 
+    @Test("bytes the writer thread has taken count as queued: past 1 MB of them the reader waits")
+    func bytesBeingWrittenHoldTheReader() throws {
+        var pair: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
+        defer { close(pair[0]); close(pair[1]) }
+        let outbox = HostedOutbox(fd: pair[0])
+        defer {
+            shutdown(pair[0], Int32(SHUT_RDWR))
+            outbox.close()
+        }
+        // One answer of 4 MB: the socket takes a little, the writer thread takes the rest at once
+        // and waits on the peer with all of it, leaving nothing in the queue itself.
+        outbox.send([UInt8](repeating: 1, count: 4 << 20))
+        usleep(50_000)
+        let reader = try Background("reader") { () -> Bool in
+            outbox.waitUntilDrained()
+            return true
+        }
+        #expect(reader.isStillBlocked())
+        TCPSocket.setReceiveTimeout(pair[1], milliseconds: 5_000)
+        #expect(TCPSocket.read(pair[1], count: 4 << 20)?.allSatisfy { $0 == 1 } == true)
+        #expect(try reader.value(withinMilliseconds: 5_000))
+    }
+
     @Test("closing drops what is queued and ends the writer thread, which a peer that never reads would hold")
     func closeEndsTheWriter() throws {
         var pair: [Int32] = [0, 0]

@@ -20,8 +20,9 @@ final class HostedOutbox: @unchecked Sendable {
     private let lock = ConditionLock()
     // Guarded by `lock`.
     private var backlog: [UInt8] = []
-    /// The writer thread holds bytes taken from `backlog`: a direct write now would overtake them.
-    private var writing = false
+    /// Bytes the writer thread took from `backlog` and is writing: while any are, a direct
+    /// write would overtake them.
+    private var writing = 0
     private var closed = false
     private var writer: OSThread?
     private var writerStarted = false
@@ -33,7 +34,7 @@ final class HostedOutbox: @unchecked Sendable {
         lock.withLock {
             guard !closed else { return }
             var rest = packet[...]
-            if backlog.isEmpty && !writing {
+            if backlog.isEmpty && writing == 0 {
                 guard let sent = packet.withUnsafeBytes({ TCPSocket.writeWithoutWaiting(fd, $0) }) else {
                     // The peer is gone; its reader finds out and ends the session.
                     return
@@ -63,7 +64,7 @@ final class HostedOutbox: @unchecked Sendable {
     /// reader before it takes the next request.
     func waitUntilDrained() {
         lock.withLock {
-            while backlog.count > Self.backlogLimit && !closed { lock.wait() }
+            while backlog.count + writing > Self.backlogLimit && !closed { lock.wait() }
         }
     }
 
@@ -88,12 +89,12 @@ final class HostedOutbox: @unchecked Sendable {
             }
             let chunk = backlog
             backlog = []
-            writing = true
-            lock.broadcast()  // a reader waiting in waitUntilDrained
+            writing = chunk.count
             lock.unlock()
             let written = chunk.withUnsafeBytes { TCPSocket.write(fd, $0) }
             lock.lock()
-            writing = false
+            writing = 0
+            lock.broadcast()  // a reader waiting in waitUntilDrained
             if !written {
                 closed = true
                 backlog = []

@@ -71,6 +71,12 @@ public final class ConditionLock: @unchecked Sendable {
     /// one lock and many conditions (one per server queue, one per blocked sender), so that a
     /// wake-up reaches only the thread it concerns.
     @inline(__always) package func wait(on other: ParkingCondition) { pthread_cond_wait(other.condition, mutex) }
+
+    /// Like `wait(on:)` but gives up at `deadline`. Returns false on time-out.
+    package func wait(on other: ParkingCondition, until deadline: MonotonicInstant) -> Bool {
+        var spec = deadline.posixTimespec
+        return pthread_cond_timedwait(other.condition, mutex, &spec) != ETIMEDOUT
+    }
 }
 
 /// A condition variable used with a `ConditionLock`'s mutex.
@@ -79,7 +85,14 @@ package final class ParkingCondition: @unchecked Sendable {
 
     package init() {
         condition = .allocate(capacity: 1)
-        pthread_cond_init(condition, nil)
+        // The monotonic clock, as `ConditionLock`'s own: `wait(on:until:)` takes its deadlines.
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        #if !canImport(Darwin)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        #endif
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
     }
 
     deinit {

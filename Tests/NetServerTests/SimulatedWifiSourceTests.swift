@@ -158,4 +158,82 @@ import SystemSupport
             #expect(settledThreadCount(named: "wifi-sim", expecting: before) == before)
         }
     }
+
+    // Played on the net server's main loop (`startScheduled`), the source has no thread: the
+    // loop asks when the next state is due and has it emitted, on its own thread, then.
+    @Test func scheduledPlaysOnTheCallersThreadAtTheStepsDelays() throws {
+        try ProcessWide.isolated {
+            let before = liveThreadCount(named: "wifi-sim")
+            let expected = [status(.connecting, -60), status(.connected, -50), status(.connected, -51), status(.disconnected, -51)]
+            let scenario = try WifiScenario(
+                steps: zip([0, 40, 0, 40], expected).map { WifiScenario.Step(delayMs: $0, status: $1) }, repeats: false)
+            let source = SimulatedWifiSource(scenario: scenario)
+            let started = MonotonicInstant.now
+            try source.startScheduled()
+            #expect(liveThreadCount(named: "wifi-sim") == before)
+            var seen: [(WlanStatus, UInt64)] = []
+            let me = currentThreadID()
+            var threads: Set<pid_t> = []
+            while let due = source.nextDue {
+                let wait = due.nanoseconds(since: .now)
+                if wait > 0 { usleep(UInt32(wait / 1000) + 1) }
+                source.emitDue { status in
+                    seen.append((status, MonotonicInstant.now.nanoseconds(since: started) / 1_000_000))
+                    threads.insert(currentThreadID())
+                }
+            }
+            #expect(seen.map(\.0) == expected)
+            #expect(threads == [me])
+            // Each delay counts from the report before it: 0, 40, 40 (with the 0 after it), 80 ms.
+            let times = seen.map(\.1)
+            #expect(times[0] < 40 && times[1] >= 40 && times[2] >= 40 && times[3] >= 80, "at \(times) ms")
+            source.stop()
+            #expect(source.nextDue == nil)
+        }
+    }
+
+    @Test func scheduledStopEndsTheScheduleAtOnce() throws {
+        let a = status(.connected, -40), b = status(.connected, -70)
+        let scenario = try WifiScenario(steps: [.init(delayMs: 600_000, status: a), .init(delayMs: 1, status: b)], repeats: true)
+        let source = SimulatedWifiSource(scenario: scenario)
+        try source.startScheduled()
+        #expect(source.nextDue != nil)
+        let stopped = MonotonicInstant.now
+        source.stop()
+        #expect(MonotonicInstant.now.nanoseconds(since: stopped) < 1_000_000_000)
+        #expect(source.nextDue == nil)
+        var emitted = 0
+        source.emitDue { _ in emitted += 1 }
+        #expect(emitted == 0)
+        #expect(throws: WifiSourceError.stopped(source: "sim")) { try source.startScheduled() }
+        #expect(throws: WifiSourceError.stopped(source: "sim")) { try source.start { _ in } }
+    }
+
+    @Test func anEmbeddedNetServerPlaysTheSimulationWithoutAThread() throws {
+        try ProcessWide.isolated {
+            let before = liveThreadCount(named: "wifi-sim")
+            let states = (0..<20).map { status(.connected, -40 - $0) }
+            let scenario = try WifiScenario(steps: states.map { WifiScenario.Step(delayMs: 2, status: $0) }, repeats: false)
+            let kernel = Kernel()
+            defer { kernel.shutdown() }
+            let net = try NetService(kernel: kernel, source: SimulatedWifiSource(scenario: scenario))
+            defer { net.stop() }
+            let subscriber = try Subscriber(kernel: kernel)
+            try subscriber.subscribe()
+            #expect(liveThreadCount(named: "wifi-sim") == before)
+            // The current state on subscribing, then each step from the one that was current.
+            #expect(subscriber.waitFor(1))
+            let deadline = MonotonicInstant.now.adding(milliseconds: 5_000)
+            while net.currentStatus != states.last && MonotonicInstant.now < deadline { usleep(1_000) }
+            #expect(net.currentStatus == states.last)
+            let last = WlanStatusIpc(states.last!)
+            #expect(eventually { subscriber.updates.last == last })
+            // The first is the state current at the subscription; every step after it follows.
+            let updates = subscriber.updates
+            let played = states.map { WlanStatusIpc($0) }
+            let after = played.firstIndex { $0 == updates.first }.map { $0 + 1 } ?? 0
+            #expect(Array(updates.dropFirst()) == Array(played[after...]))
+            try subscriber.close()
+        }
+    }
 }

@@ -95,6 +95,16 @@ struct HostedModeTests {
         #expect(try answered.value(withinMilliseconds: 5_000) == 4)
     }
 
+    @Test("a receive with a deadline is the embedded kernel's alone: hosted, it is UnhandledSyscall")
+    func noTimedReceiveHosted() throws {
+        let hold = ProcessWide.hold()
+        defer { hold.release() }
+        let rig = try HostedRig()
+        let owner = try rig.join("owner")
+        let sid = try owner.createServer()
+        #expect(throws: XousError.unhandledSyscall) { _ = try owner.receive(sid, until: .now)?.id }
+    }
+
     // The kernel hands a message to a waiting receiver from the sender's own connection thread
     // (no kernel thread waits per receive): a write that waited on the receiver's socket would let
     // a peer that stops reading stall every process that sends to it.

@@ -28,6 +28,31 @@ extension XousIPCSpec {
             #expect(try owner.tryReceive(sid)?.id == 3)
         }
 
+        // The net server's main loop waits for its simulated source's next state this way.
+        @Test("a receive with a deadline parks until it, returns nil then, and takes a message that comes first")
+        func receiveUntilADeadline() throws {
+            let kernel = Kernel()
+            defer { kernel.shutdown() }
+            let owner = try kernel.createProcess(name: "owner")
+            let sid = try owner.createServer()
+            let start = MonotonicInstant.now
+            #expect(try owner.receive(sid, until: start.adding(milliseconds: 50))?.id == nil)
+            let waited = MonotonicInstant.now.nanoseconds(since: start)
+            #expect(waited >= 50_000_000 && waited < 2_000_000_000, "returned after \(waited) ns")
+
+            let sender = try kernel.createProcess(name: "sender")
+            let cid = try sender.tryConnect(sid)
+            let sending = try Background("sender") { () -> Bool in
+                usleep(20_000)
+                try sender.trySend(cid, scalar(8))
+                return true
+            }
+            let received = try owner.receive(sid, until: MonotonicInstant.now.adding(milliseconds: 10_000))?.id
+            #expect(received == 8)
+            #expect(try sending.value(withinMilliseconds: 5_000))
+            #expect(try owner.receive(sid, until: .now)?.id == nil)
+        }
+
         @Test("tryReceive returns nil when the queue is empty")
         func tryReceiveOnEmptyQueue() throws {
             let kernel = Kernel()

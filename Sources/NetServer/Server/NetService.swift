@@ -16,6 +16,8 @@ public final class NetService: @unchecked Sendable {
     public let statistics = NetStatistics()
 
     private let source: any WifiSource
+    /// The source when it is played on the main loop (embedded, and it knows its schedule).
+    private let scheduled: (any ScheduledWifiSource)?
     private let logger: Logger
     private let latch = WifiEventLatch()
     private let snapshot = StatusSnapshot()
@@ -58,14 +60,21 @@ public final class NetService: @unchecked Sendable {
         manager = try ConnectionManager(
             process: process, latch: latch, statistics: statistics, snapshot: snapshot,
             watches: watches, logger: logger)
+        // A timed wait is the embedded kernel's alone (Xous has no such call); hosted, the
+        // source keeps its thread.
+        let scheduled = process.isHosted ? nil : source as? any ScheduledWifiSource
+        self.scheduled = scheduled
+        try scheduled?.startScheduled()
         let manager = self.manager
         try spawn("net-cm") { manager.run() }
         try spawn("net-main") { [self] in runMain() }
-        let process = self.process, latch = self.latch, selfCID = self.selfCID
-        try source.start { status in
-            // The EC's interrupt: only the first of a burst is raised; the rest wait in the latch.
-            guard latch.post(status) else { return }
-            _ = try? process.send(selfCID, .scalar(ScalarMessage(id: NetOpcode.comInterrupt.rawValue)))
+        if scheduled == nil {
+            let process = self.process, latch = self.latch, selfCID = self.selfCID
+            try source.start { status in
+                // The EC's interrupt: only the first of a burst is raised; the rest wait in the latch.
+                guard latch.post(status) else { return }
+                _ = try? process.send(selfCID, .scalar(ScalarMessage(id: NetOpcode.comInterrupt.rawValue)))
+            }
         }
         logger.info("Net server up", metadata: ["source": "\(source.name)"])
     }
@@ -100,7 +109,7 @@ public final class NetService: @unchecked Sendable {
 
     private func runMain() {
         while true {
-            guard var envelope = try? process.receive(sid) else { return }
+            guard var envelope = nextMessage() else { return }
             switch NetOpcode(rawValue: envelope.id & (NetOpcode.nonblockingFlag - 1)) {
             case .subscribeWifiStats:
                 forward(&envelope, ConnectionManagerOpcode.subscribeWifiStats)
@@ -122,14 +131,7 @@ public final class NetService: @unchecked Sendable {
             case .getIpv4Config:
                 answerIpv4Config(&envelope)
             case .comInterrupt:
-                // Xous asks the EC which interrupts are active and reads the configuration on
-                // an IP config update.
-                let (bits, ipv4) = latch.takeInterrupts()
-                if bits & ComInterruptBits.wlanIpConfigUpdate != 0, let ipv4 { netConfig = ipv4 }
-                // Xous uses try_send and drops the interrupt on a full queue; the latch arms only
-                // one interrupt at a time, so losing it would strand the states: wait instead.
-                let comInt = ScalarMessage(id: ConnectionManagerOpcode.comInt.rawValue, bits & ComInterruptBits.enabledMask)
-                _ = try? process.send(manager.cid, .scalar(comInt))
+                serviceComInterrupt()
             case .quit where envelope.sender.pid == process.pid:
                 _ = try? process.send(manager.cid, .scalar(ScalarMessage(id: ConnectionManagerOpcode.quit.rawValue)))
                 return
@@ -138,6 +140,38 @@ public final class NetService: @unchecked Sendable {
                 reject(envelope)
             }
         }
+    }
+
+    /// The main loop's next message; with a scheduled source, the states that fall due on the
+    /// way are raised here, on this thread, as an interrupt handler runs in its process. Nil
+    /// when the server is gone.
+    private func nextMessage() -> MessageEnvelope? {
+        guard let scheduled else { return try? process.receive(sid) }
+        while true {
+            guard let due = scheduled.nextDue else { return try? process.receive(sid) }
+            if due <= .now {
+                var raised = false
+                scheduled.emitDue { status in raised = latch.post(status) || raised }
+                if raised { serviceComInterrupt() }
+                continue
+            }
+            do {
+                if let envelope = try process.receive(sid, until: due) { return envelope }
+            } catch {
+                return nil
+            }
+        }
+    }
+
+    private func serviceComInterrupt() {
+        // Xous asks the EC which interrupts are active and reads the configuration on an IP
+        // config update.
+        let (bits, ipv4) = latch.takeInterrupts()
+        if bits & ComInterruptBits.wlanIpConfigUpdate != 0, let ipv4 { netConfig = ipv4 }
+        // Xous uses try_send and drops the interrupt on a full queue; the latch arms only one
+        // interrupt at a time, so losing it would strand the states: wait instead.
+        let comInt = ScalarMessage(id: ConnectionManagerOpcode.comInt.rawValue, bits & ComInterruptBits.enabledMask)
+        _ = try? process.send(manager.cid, .scalar(comInt))
     }
 
     private func reject(_ envelope: borrowing MessageEnvelope) {

@@ -1,12 +1,13 @@
-import SystemSupport
+public import SystemSupport
 
-/// A `WifiSource` that plays a `WifiScenario` on a thread of its own.
+/// A `WifiSource` that plays a `WifiScenario`, on a thread of its own (`start`) or on the net
+/// server's main loop (`startScheduled`).
 ///
 /// Each step is reported after its delay, measured from when the previous report returned;
 /// a delay of 0 reports at once. The thread parks on a condition variable while it waits, so
 /// it costs no CPU, and `stop()` wakes it at once however long the pending delay. A repeating
 /// scenario loops until stopped; any other ends after its last step.
-public final class SimulatedWifiSource: WifiSource, @unchecked Sendable {
+public final class SimulatedWifiSource: ScheduledWifiSource, @unchecked Sendable {
     /// `sim`.
     public let name = "sim"
     /// The scenario played.
@@ -40,6 +41,36 @@ public final class SimulatedWifiSource: WifiSource, @unchecked Sendable {
         playback.life = life
     }
 
+    /// Starts the scenario without a thread: the caller's loop plays it with `nextDue` and
+    /// `emitDue`.
+    /// - Throws: `WifiSourceError` when started before or already stopped.
+    public func startScheduled() throws {
+        let playback = self.playback
+        try playback.lock.withLock { () throws(WifiSourceError) in
+            var life = playback.life
+            try life.start(name)
+            playback.life = life
+            playback.cursor = StepCursor(scenario: scenario, from: .now)
+        }
+    }
+
+    public var nextDue: MonotonicInstant? {
+        playback.lock.withLock { playback.life.stopped ? nil : playback.cursor?.due }
+    }
+
+    public func emitDue(_ emit: (WlanStatus) -> Void) {
+        let playback = self.playback
+        while true {
+            let status = playback.lock.withLock { () -> WlanStatus? in
+                guard !playback.life.stopped, let due = playback.cursor?.due, due <= .now else { return nil }
+                return playback.cursor?.take()
+            }
+            guard let status else { return }
+            emit(status)
+            playback.lock.withLock { playback.cursor?.schedule(from: .now) }
+        }
+    }
+
     /// Stops playing and joins the thread; once it returns, `emit` is not called again.
     ///
     /// From inside `emit` it cannot join the thread it runs on, so it only asks the thread to
@@ -53,7 +84,7 @@ public final class SimulatedWifiSource: WifiSource, @unchecked Sendable {
             return
         }
         let owned = thread.take()
-        if owned == nil {
+        if owned == nil && playback.cursor == nil {
             // Another `stop()` took the handle and is joining it; wait for the same outcome.
             while playback.life.started && !playback.finished { playback.lock.wait() }
         }
@@ -65,11 +96,42 @@ public final class SimulatedWifiSource: WifiSource, @unchecked Sendable {
     }
 }
 
+/// Where a scenario played without a thread stands: the step to report next and when.
+private struct StepCursor {
+    let scenario: WifiScenario
+    private var index = 0
+    /// When step `index` is due; nil once the scenario is played out.
+    private(set) var due: MonotonicInstant?
+
+    init(scenario: WifiScenario, from start: MonotonicInstant) {
+        self.scenario = scenario
+        if !scenario.steps.isEmpty { due = start.adding(milliseconds: UInt64(scenario.steps[0].delayMs)) }
+    }
+
+    /// The due step's state; the next is scheduled by `schedule(from:)` once it is reported.
+    mutating func take() -> WlanStatus {
+        let status = scenario.steps[index].status
+        index += 1
+        if index == scenario.steps.count && scenario.repeats { index = 0 }
+        due = nil
+        return status
+    }
+
+    /// Schedules the next step `delayMs` after `now` (nothing after the last of a scenario
+    /// that does not repeat).
+    mutating func schedule(from now: MonotonicInstant) {
+        guard index < scenario.steps.count else { return }
+        due = now.adding(milliseconds: UInt64(scenario.steps[index].delayMs))
+    }
+}
+
 /// The state the playing thread shares with its source, all guarded by `lock`.
 private final class Playback: @unchecked Sendable {
     let lock = ConditionLock()
     var life = WifiSourceLife()
     var finished = false
+    /// Set when played without a thread (`startScheduled`).
+    var cursor: StepCursor?
     private var player: ThreadIdentity?
 
     /// Whether the caller is the playing thread (only meaningful with `lock` held).

@@ -388,6 +388,10 @@ final class HostedPort: KernelPort, @unchecked Sendable {
         return Delivery(sender: sender, kind: kind, scalar: scalar, storage: nil, offset: 0, valid: 0)
     }
 
+    func receive(_ sid: SID, until deadline: MonotonicInstant) throws(XousError) -> Delivery? {
+        throw .unhandledSyscall
+    }
+
     func reply(to sender: MessageSender, with result: XousResult, storage: PageStorage?) throws(XousError) {
         let answer: Answer
         switch result {

@@ -348,8 +348,11 @@ public final class Kernel: @unchecked Sendable {
     /// With `waiting` (a hosted thread's receive) it does not park: it returns nil at once and
     /// leaves `waiting` on the server, to be handed the next message by the thread that sends it
     /// (or `ServerNotFound` when the server goes first).
+    ///
+    /// With `deadline`, a blocking receive gives up then and returns nil.
     func receive(
-        by process: ProcessRecord, from sid: SID, blocking: Bool, leaving waiting: WaitingReceive? = nil
+        by process: ProcessRecord, from sid: SID, blocking: Bool, leaving waiting: WaitingReceive? = nil,
+        until deadline: MonotonicInstant? = nil
     ) throws(XousError) -> ReceivedMessage? {
         lock.lock()
         // A sender parked on the full queue is woken after the lock is released (see `send`).
@@ -376,6 +379,12 @@ public final class Kernel: @unchecked Sendable {
                 let found = BriefSpin.until { server.arrivalsChanged.current != seen }
                 lock.lock()
                 server.receiveSpin.spun(found: found)
+            } else if let deadline {
+                // A wait that ends on time says nothing of the traffic: no `parkedAt`.
+                if !lock.wait(on: server.messageArrived, until: deadline) && server.arrivals.isEmpty {
+                    if server.destroyed { throw .serverNotFound }
+                    return nil
+                }
             } else {
                 if !looked && parkedAt == nil { parkedAt = MonotonicInstant.now }
                 lock.wait(on: server.messageArrived)

@@ -21,6 +21,9 @@ protocol KernelPort: AnyObject, Sendable {
         storage: PageStorage?, offset: Int, valid: Int, waitForSlot: Bool
     ) throws(XousError) -> XousResult
     func receive(_ sid: SID, blocking: Bool) throws(XousError) -> Delivery?
+    /// A blocking receive that gives up at `deadline` (nil then). Xous has no such call: only
+    /// the embedded kernel answers it, hosted mode fails with `UnhandledSyscall`.
+    func receive(_ sid: SID, until deadline: MonotonicInstant) throws(XousError) -> Delivery?
     /// Answers a blocking message; a lend's answer hands back `storage`'s bytes.
     func reply(to sender: MessageSender, with result: XousResult, storage: PageStorage?) throws(XousError)
 }
@@ -96,6 +99,11 @@ final class EmbeddedPort: KernelPort, @unchecked Sendable {
 
     func receive(_ sid: SID, blocking: Bool) throws(XousError) -> Delivery? {
         guard let received = try kernel.receive(by: record, from: sid, blocking: blocking) else { return nil }
+        return Delivery(received)
+    }
+
+    func receive(_ sid: SID, until deadline: MonotonicInstant) throws(XousError) -> Delivery? {
+        guard let received = try kernel.receive(by: record, from: sid, blocking: true, until: deadline) else { return nil }
         return Delivery(received)
     }
 

@@ -184,6 +184,14 @@ public final class XousProcess: @unchecked Sendable, CustomStringConvertible {
         return MessageEnvelope(received, process: self)
     }
 
+    /// As `receive`, but gives up at `deadline` and returns nil. Not a Xous call: it stands in
+    /// for an interrupt handler run in the process (a timer's, here) and exists in the embedded
+    /// kernel only; hosted, it fails with `UnhandledSyscall`.
+    public func receive(_ sid: SID, until deadline: MonotonicInstant) throws(XousError) -> MessageEnvelope? {
+        guard let received = try port.receive(sid, until: deadline) else { return nil }
+        return MessageEnvelope(received, process: self)
+    }
+
     /// As `receive`, but returns nil at once when the queue is empty.
     public func tryReceive(_ sid: SID) throws(XousError) -> MessageEnvelope? {
         guard let received = try port.receive(sid, blocking: false) else { return nil }

@@ -21,13 +21,7 @@ public final class ConditionLock: @unchecked Sendable {
         mutex = .allocate(capacity: 1)
         condition = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        #if !canImport(Darwin)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        #endif
-        pthread_cond_init(condition, &attributes)
-        pthread_condattr_destroy(&attributes)
+        initialiseOnMonotonicClock(condition)
     }
 
     deinit {
@@ -86,13 +80,7 @@ package final class ParkingCondition: @unchecked Sendable {
     package init() {
         condition = .allocate(capacity: 1)
         // The monotonic clock, as `ConditionLock`'s own: `wait(on:until:)` takes its deadlines.
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        #if !canImport(Darwin)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        #endif
-        pthread_cond_init(condition, &attributes)
-        pthread_condattr_destroy(&attributes)
+        initialiseOnMonotonicClock(condition)
     }
 
     deinit {
@@ -137,4 +125,16 @@ public struct MonotonicInstant: Comparable, Hashable, Sendable {
         spec.tv_nsec = Int(nanoseconds % 1_000_000_000)
         return spec
     }
+}
+
+/// Initialises a condition variable whose timed waits read the monotonic clock (every
+/// deadline here is a `MonotonicInstant`); Darwin's cannot be set and uses its default.
+private func initialiseOnMonotonicClock(_ condition: UnsafeMutablePointer<pthread_cond_t>) {
+    var attributes = pthread_condattr_t()
+    pthread_condattr_init(&attributes)
+    #if !canImport(Darwin)
+    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+    #endif
+    pthread_cond_init(condition, &attributes)
+    pthread_condattr_destroy(&attributes)
 }

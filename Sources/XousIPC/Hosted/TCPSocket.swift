@@ -142,26 +142,20 @@ enum TCPSocket {
     /// Writes all of `bytes`; false when the peer is gone.
     @discardableResult
     static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        var done = 0
-        while done < bytes.count {
-            let sent = send(fd, bytes.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL))
-            if sent > 0 {
-                done += sent
-            } else if sent < 0 && errno == EINTR {
-                continue
-            } else {
-                return false
-            }
-        }
-        return true
+        sendSome(fd, bytes, flags: Int32(MSG_NOSIGNAL)) == bytes.count
     }
 
     /// Writes what the socket takes now without waiting: the count written (0 when its send
     /// buffer is full), nil when the peer is gone.
     static func writeWithoutWaiting(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int? {
+        sendSome(fd, bytes, flags: Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+    }
+
+    /// Sends until all of `bytes` went or the socket would block: the count sent, nil on an error.
+    private static func sendSome(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, flags: Int32) -> Int? {
         var done = 0
         while done < bytes.count {
-            let sent = send(fd, bytes.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            let sent = send(fd, bytes.baseAddress! + done, bytes.count - done, flags)
             if sent > 0 {
                 done += sent
             } else if sent < 0 && errno == EINTR {

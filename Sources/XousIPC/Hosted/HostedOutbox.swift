@@ -94,12 +94,11 @@ final class HostedOutbox: @unchecked Sendable {
             let written = chunk.withUnsafeBytes { TCPSocket.write(fd, $0) }
             lock.lock()
             writing = 0
-            lock.broadcast()  // a reader waiting in waitUntilDrained
             if !written {
                 closed = true
                 backlog = []
-                lock.broadcast()
             }
+            lock.broadcast()  // a reader waiting in waitUntilDrained
         }
     }
 }

@@ -276,12 +276,10 @@ public final class Kernel: @unchecked Sendable {
         // on another CPU would block on it at once and need a second wake-up (seen as about
         // two context switches per hop when every update finds the path parked).
         var wakeAfterUnlock: ParkingCondition?
-        var freedAfterUnlock: ParkingCondition?
         var handOver: (WaitingReceive, ReceivedMessage)?
         defer {
             lock.unlock()
             wakeAfterUnlock?.signal()
-            freedAfterUnlock?.signal()
             if let (receive, received) = handOver { receive.deliver(.success(received)) }
         }
         guard !process.terminated else { throw .processTerminated }
@@ -306,11 +304,12 @@ public final class Kernel: @unchecked Sendable {
         server.arrivals.append(slot!)
         server.arrivalsChanged.bump()
         if !server.waitingReceives.isEmpty {
-            // The queue was empty: this message is the one taken.
+            // The queue was empty: this message is the one taken, and nobody parked waits for it
+            // (only a sender waiting for the slot it freed).
             let receive = server.waitingReceives.removeFirst()
             let (received, freed) = takeOldest(from: server)
             handOver = (receive, received)
-            freedAfterUnlock = freed
+            wakeAfterUnlock = freed
         }
         // A message nobody waits on here: not blocking, or a hosted sender's, answered through
         // its continuation.
@@ -381,8 +380,7 @@ public final class Kernel: @unchecked Sendable {
                 server.receiveSpin.spun(found: found)
             } else if let deadline {
                 // A wait that ends on time says nothing of the traffic: no `parkedAt`.
-                if !lock.wait(on: server.messageArrived, until: deadline) && server.arrivals.isEmpty {
-                    if server.destroyed { throw .serverNotFound }
+                if !lock.wait(on: server.messageArrived, until: deadline) && server.arrivals.isEmpty && !server.destroyed {
                     return nil
                 }
             } else {
